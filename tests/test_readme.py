@@ -1,0 +1,41 @@
+"""The README's commands and examples are tests, so they cannot go stale."""
+
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+from conftest import ROOT, ServeProcess
+
+README = (ROOT / "README.md").read_text()
+
+
+def python_blocks() -> list[str]:
+    return re.findall(r"```python\n(.*?)```", README, flags=re.S)
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    command = "pip install '.[test]' && python -m pytest"
+    assert f"    {command}\n" in README
+    ci = (ROOT / ".ci" / "run").read_text()
+    assert any(line.strip().startswith(command) for line in ci.splitlines())
+
+
+def test_readme_install_command_serves_on_loopback() -> None:
+    assert "    pip install . && vsmock serve\n" in README
+    assert "http://127.0.0.1:8000/v1" in README
+
+
+def test_quickstart_runs(server: ServeProcess, capsys: object) -> None:
+    block = python_blocks()[0]
+    code = block.replace("http://127.0.0.1:8000/v1", server.base_url)
+    cwd = Path.cwd()
+    os.chdir(ROOT)
+    try:
+        exec(compile(code, "README.md quickstart", "exec"), {})
+    finally:
+        os.chdir(cwd)
+    out = capsys.readouterr().out  # type: ignore[attr-defined]
+    assert out.splitlines()[0].startswith("completed")
+    assert "return-policy.md" in out

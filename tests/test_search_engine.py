@@ -1,0 +1,475 @@
+"""Tests of the search engine (vsmock.search.index / ranking / rewrite / relevance).
+
+Scores are checked against an independent reference: a fresh ``TfidfVectorizer()`` fitted
+on the live chunks + ``cosine_similarity``, with the phrase boost recomputed in plain Python.
+"""
+
+from __future__ import annotations
+
+import random
+from collections.abc import Collection, Iterator, Sequence
+
+import numpy as np
+import pytest
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.metrics.pairwise import cosine_similarity
+
+import vsmock.search.index as index_module
+from vsmock.search.analysis import analyze
+from vsmock.search.index import Hit, SearchIndex
+from vsmock.search.ranking import PHRASE_WEIGHT, RANKERS
+from vsmock.search.relevance import (
+    evaluate,
+    load_relevance_set,
+    precision_and_mrr,
+    split_paragraphs,
+)
+from vsmock.search.rewrite import rewrite_query
+
+Docs = dict[str, tuple[int, list[str]]]  # doc id -> (order, chunks)
+
+WORDS = [f"w{i}" for i in range(40)] + ["alpha", "beta", "gamma", "delta", "omega"]
+
+
+# ----------------------------------------------------------------------------- reference
+
+
+def reference(
+    docs: Docs,
+    queries: Sequence[str],
+    *,
+    limit: int,
+    allowed: Collection[str] | None = None,
+    score_threshold: float = 0.0,
+    ranker: str = "none",
+) -> list[tuple[str, int, float]]:
+    keys: list[tuple[str, int, int]] = []
+    texts: list[str] = []
+    for doc_id, (order, chunks) in docs.items():
+        for pos, text in enumerate(chunks):
+            keys.append((doc_id, order, pos))
+            texts.append(text)
+    if not texts:
+        return []
+    try:
+        vec = TfidfVectorizer().fit(texts)
+    except ValueError:  # empty vocabulary
+        return []
+    cos = cosine_similarity(vec.transform(list(queries)), vec.transform(texts))
+    final = np.zeros(len(texts))
+    for qi, query in enumerate(queries):
+        q_tokens = analyze(query)
+        q_bigrams = set(zip(q_tokens, q_tokens[1:], strict=False))
+        for i, text in enumerate(texts):
+            c = float(cos[qi, i])
+            if ranker != "none" and q_bigrams:
+                tokens = analyze(text)
+                coverage = len(q_bigrams & set(zip(tokens, tokens[1:], strict=False))) / len(
+                    q_bigrams
+                )
+                c = c + PHRASE_WEIGHT * coverage * c * (1 - c)
+            final[i] = max(final[i], c)
+    out = []
+    for (doc_id, order, pos), score in zip(keys, np.round(final, 12), strict=True):
+        if score > 0 and score >= score_threshold and (allowed is None or doc_id in allowed):
+            out.append((doc_id, order, pos, float(score)))
+    out.sort(key=lambda r: (-r[3], r[1], r[2]))
+    return [(d, p, s) for d, _, p, s in out[:limit]]
+
+
+def as_tuples(hits: Sequence[Hit]) -> list[tuple[str, int, float]]:
+    return [(h.doc_id, h.chunk, h.score) for h in hits]
+
+
+def assert_same(got: Sequence[Hit], expected: list[tuple[str, int, float]]) -> None:
+    actual = as_tuples(got)
+    assert [(d, c) for d, c, _ in actual] == [(d, c) for d, c, _ in expected]
+    for (_, _, s1), (_, _, s2) in zip(actual, expected, strict=True):
+        assert abs(s1 - s2) <= 1e-9
+
+
+def random_doc(rng: random.Random, rare: bool = False) -> list[str]:
+    chunks = []
+    for _ in range(rng.randint(0, 4)):
+        n = rng.randint(0, 14)
+        words = [
+            f"u{rng.randint(0, 10**6)}" if rare and rng.random() < 0.3 else rng.choice(WORDS)
+            for _ in range(n)
+        ]
+        chunks.append(" ".join(words) + rng.choice(["", ".", "!", " -- x"]))
+    return chunks
+
+
+def random_query(rng: random.Random) -> str:
+    return " ".join(rng.choice(WORDS + ["unknownword"]) for _ in range(rng.randint(1, 5)))
+
+
+def churn(
+    rng: random.Random, index: SearchIndex, docs: Docs, steps: int, rare: bool = False
+) -> Iterator[int]:
+    """Random adds (including re-adds) and removes, mirrored in ``docs``; yields each step."""
+    order = max((o for o, _ in docs.values()), default=0)
+    for step in range(steps):
+        if docs and rng.random() < 0.4:
+            doc_id = rng.choice(sorted(docs))
+            index.remove(doc_id)
+            del docs[doc_id]
+        else:
+            doc_id = f"file-{rng.randint(0, 60)}"
+            order += 1
+            docs[doc_id] = (order, random_doc(rng, rare))
+            index.add(doc_id, docs[doc_id][1], order)
+        yield step
+
+
+@pytest.fixture(params=["default", "tiny-segments"])
+def layout(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
+    """Run with the real constants, and with tiny segments + eager vocabulary compaction."""
+    if request.param == "tiny-segments":
+        monkeypatch.setattr(index_module, "SEAL_ROWS", 3)
+        monkeypatch.setattr(index_module, "GC_MIN_DEAD_TERMS", 0)
+    return str(request.param)
+
+
+# ----------------------------------------------------------------------------- exactness
+
+
+def test_scores_equal_sklearn_refit_across_adds_and_removes(layout: str) -> None:
+    rng = random.Random(7)
+    index = SearchIndex()
+    docs: Docs = {}
+    checks = 0
+    for step in churn(rng, index, docs, 400, rare=True):
+        assert len(index) == sum(len(c) for _, c in docs.values())
+        if step % 9:
+            continue
+        query = random_query(rng)
+        # every positive score, all chunks
+        got = index.search([query], allowed=None, limit=10_000, ranker="none")
+        assert_same(got, reference(docs, [query], limit=10_000))
+        # top-10 agreement
+        got = index.search([query], allowed=None, limit=10, ranker="none")
+        assert_same(got, reference(docs, [query], limit=10))
+        checks += 1
+    assert checks > 40
+
+
+def test_rankers_exact_top_k_with_several_queries_filters_and_threshold(layout: str) -> None:
+    rng = random.Random(11)
+    index = SearchIndex()
+    docs: Docs = {}
+    for step in churn(rng, index, docs, 250):
+        if step % 5:
+            continue
+        queries = [random_query(rng) for _ in range(rng.randint(1, 3))]
+        ranker = rng.choice(RANKERS)
+        limit = rng.choice([1, 2, 5, 10, 50])
+        threshold = rng.choice([0.0, 0.0, 0.2, 0.5])
+        allowed = None
+        if rng.random() < 0.5:
+            allowed = {d for d in docs if rng.random() < 0.5} | {"file-missing"}
+        got = index.search(
+            queries, allowed=allowed, limit=limit, score_threshold=threshold, ranker=ranker
+        )
+        expected = reference(
+            docs, queries, limit=limit, allowed=allowed, score_threshold=threshold, ranker=ranker
+        )
+        assert_same(got, expected)
+
+
+def test_scores_are_rounded_to_12_decimals_and_within_unit_interval() -> None:
+    index = SearchIndex()
+    index.add("a", ["alpha beta gamma", "alpha alpha", "alpha"], 0)
+    index.add("b", ["beta delta", "omega"], 1)
+    hits = index.search(["alpha beta", "alpha"], allowed=None, limit=10, ranker="auto")
+    assert hits
+    for hit in hits:
+        assert 0 < hit.score <= 1
+        assert round(hit.score, 12) == hit.score
+    assert hits[0].score == 1.0  # "alpha" alone matches query "alpha" exactly
+
+
+# ----------------------------------------------------------------------------- ordering
+
+
+def test_ties_broken_by_doc_order_then_chunk() -> None:
+    index = SearchIndex()
+    index.add("late", ["alpha beta", "alpha beta"], 5)
+    index.add("early", ["gamma", "alpha beta"], 2)  # added later, but smaller order
+    index.add("middle", ["alpha beta"], 3)
+    hits = index.search(["alpha beta"], allowed=None, limit=10, ranker="none")
+    assert [(h.doc_id, h.chunk) for h in hits] == [
+        ("early", 1),
+        ("middle", 0),
+        ("late", 0),
+        ("late", 1),
+    ]
+    assert len({h.score for h in hits}) == 1
+
+
+def test_results_sorted_by_score_descending() -> None:
+    index = SearchIndex()
+    index.add("a", ["alpha", "alpha beta gamma delta", "alpha beta"], 0)
+    scores = [h.score for h in index.search(["alpha beta"], allowed=None, limit=10)]
+    assert scores == sorted(scores, reverse=True)
+    assert len(set(scores)) == 3
+
+
+def test_readding_a_doc_replaces_it() -> None:
+    index = SearchIndex()
+    index.add("a", ["alpha beta", "gamma"], 0)
+    index.add("b", ["beta"], 1)
+    index.add("a", ["delta"], 2)
+    assert len(index) == 2
+    assert index.search(["alpha"], allowed=None, limit=10) == []
+    assert [h.doc_id for h in index.search(["delta"], allowed=None, limit=10)] == ["a"]
+
+
+# ----------------------------------------------------------------------------- determinism
+
+
+def build(ops: Sequence[tuple[str, str, list[str], int]]) -> SearchIndex:
+    index = SearchIndex()
+    for op, doc_id, chunks, order in ops:
+        if op == "add":
+            index.add(doc_id, chunks, order)
+        else:
+            index.remove(doc_id)
+    return index
+
+
+def test_identical_floats_run_to_run(monkeypatch: pytest.MonkeyPatch) -> None:
+    rng = random.Random(3)
+    ops: list[tuple[str, str, list[str], int]] = []
+    for i in range(120):
+        if i % 4 == 3:
+            ops.append(("remove", f"d{rng.randint(0, i)}", [], 0))
+        else:
+            ops.append(("add", f"d{i}", random_doc(rng), i))
+    queries = [random_query(rng) for _ in range(20)]
+
+    def results(index: SearchIndex) -> list[list[tuple[str, int, float]]]:
+        return [
+            as_tuples(index.search([q, "alpha beta"], allowed=None, limit=20, ranker=r))
+            for q in queries
+            for r in RANKERS
+        ]
+
+    first = results(build(ops))
+    assert first == results(build(ops))  # exact float equality
+    index = build(ops)
+    assert results(index) == results(index) == first  # repeated searches
+    # a different segment layout (tiny segments, every merge path) gives the same floats
+    monkeypatch.setattr(index_module, "SEAL_ROWS", 2)
+    assert results(build(ops)) == first
+
+
+# ----------------------------------------------------------------------------- parameters
+
+
+def small_index() -> SearchIndex:
+    index = SearchIndex()
+    index.add("a", ["alpha beta gamma", "alpha"], 0)
+    index.add("b", ["alpha delta", "beta beta"], 1)
+    index.add("c", ["omega alpha"], 2)
+    return index
+
+
+def test_allowed_set_restricts_documents() -> None:
+    index = small_index()
+    all_docs = {h.doc_id for h in index.search(["alpha"], allowed=None, limit=10)}
+    assert all_docs == {"a", "b", "c"}
+    hits = index.search(["alpha"], allowed={"b", "nope"}, limit=10)
+    assert {h.doc_id for h in hits} == {"b"}
+    assert index.search(["alpha"], allowed=set(), limit=10) == []
+    assert index.search(["alpha"], allowed={"nope"}, limit=10) == []
+    # any collection works, e.g. dict keys
+    assert {h.doc_id for h in index.search(["alpha"], allowed={"c": 1}.keys(), limit=10)} == {"c"}
+
+
+def test_allowed_set_does_not_starve_the_limit() -> None:
+    index = SearchIndex()
+    for i in range(30):
+        index.add(f"strong{i}", ["alpha alpha beta"], i)
+    index.add("weak", ["alpha gamma delta omega w1 w2 w3"], 100)
+    hits = index.search(["alpha beta"], allowed={"weak"}, limit=3)
+    assert [h.doc_id for h in hits] == ["weak"]
+
+
+def test_score_threshold() -> None:
+    index = small_index()
+    hits = index.search(["alpha beta"], allowed=None, limit=10, ranker="none")
+    assert len(hits) >= 3
+    cut = hits[1].score
+    above = index.search(["alpha beta"], allowed=None, limit=10, score_threshold=cut, ranker="none")
+    assert above == [h for h in hits if h.score >= cut]
+    assert index.search(["alpha beta"], allowed=None, limit=10, score_threshold=1.0) == [
+        h for h in hits if h.score >= 1.0
+    ]
+
+
+def test_limit() -> None:
+    index = small_index()
+    full = index.search(["alpha"], allowed=None, limit=100)
+    assert len(full) == 4
+    for limit in (1, 2, 3):
+        assert index.search(["alpha"], allowed=None, limit=limit) == full[:limit]
+    assert index.search(["alpha"], allowed=None, limit=0) == []
+    with pytest.raises(ValueError):
+        index.search(["alpha"], allowed=None, limit=-1)
+
+
+def test_several_queries_score_is_the_max() -> None:
+    index = small_index()
+    q1 = {(h.doc_id, h.chunk): h.score for h in index.search(["alpha"], allowed=None, limit=99)}
+    q2 = {(h.doc_id, h.chunk): h.score for h in index.search(["beta"], allowed=None, limit=99)}
+    both = index.search(["alpha", "beta"], allowed=None, limit=99)
+    expected = {k: max(q1.get(k, 0.0), q2.get(k, 0.0)) for k in q1.keys() | q2.keys()}
+    assert {(h.doc_id, h.chunk): h.score for h in both} == expected
+    assert index.search(["beta", "alpha"], allowed=None, limit=99) == both
+
+
+def test_rankers_accepted_and_unknown_rejected() -> None:
+    index = small_index()
+    for ranker in ("none", "auto", "default-2024-11-15"):
+        first = index.search(["alpha beta"], allowed=None, limit=5, ranker=ranker)
+        assert first and first == index.search(["alpha beta"], allowed=None, limit=5, ranker=ranker)
+    auto = index.search(["alpha beta"], allowed=None, limit=5, ranker="auto")
+    assert auto == index.search(["alpha beta"], allowed=None, limit=5, ranker="default-2024-11-15")
+    with pytest.raises(ValueError):
+        index.search(["alpha"], allowed=None, limit=5, ranker="bm25")
+    with pytest.raises(ValueError):
+        SearchIndex().search(["alpha"], allowed=None, limit=5, ranker="")
+
+
+def test_auto_ranker_prefers_the_exact_phrase() -> None:
+    index = SearchIndex()
+    index.add("first", ["the dog bites man today"], 0)
+    index.add("second", ["the man bites dog today"], 1)
+    none = index.search(["man bites dog"], allowed=None, limit=2, ranker="none")
+    assert [h.doc_id for h in none] == ["first", "second"]  # same cosine: order decides
+    assert none[0].score == none[1].score
+    auto = index.search(["man bites dog"], allowed=None, limit=2, ranker="auto")
+    assert [h.doc_id for h in auto] == ["second", "first"]
+    assert auto[1].score == none[1].score < auto[0].score <= 1.0
+    # the boost never lowers a score and single-word queries are not boosted
+    one = index.search(["dog"], allowed=None, limit=2, ranker="auto")
+    assert one == index.search(["dog"], allowed=None, limit=2, ranker="none")
+
+
+def test_empty_and_unknown_queries() -> None:
+    index = small_index()
+    assert index.search([], allowed=None, limit=5) == []
+    assert index.search([""], allowed=None, limit=5) == []
+    assert index.search(["zzz qqq", "?!"], allowed=None, limit=5) == []
+    assert SearchIndex().search(["alpha"], allowed=None, limit=5) == []
+    empty = SearchIndex()
+    empty.add("blank", ["", "!"], 0)
+    assert len(empty) == 2 and "blank" in empty
+    assert empty.search(["alpha"], allowed=None, limit=5) == []
+
+
+def test_contains_len_and_remove() -> None:
+    index = small_index()
+    assert "a" in index and "zzz" not in index
+    assert len(index) == 5
+    index.remove("zzz")  # no-op
+    index.remove("a")
+    assert "a" not in index and len(index) == 3
+    assert {h.doc_id for h in index.search(["alpha"], allowed=None, limit=10)} == {"b", "c"}
+    index.add("empty", [], 9)
+    assert "empty" in index and len(index) == 3
+    index.remove("empty")
+    assert "empty" not in index
+
+
+# ----------------------------------------------------------------------------- design
+
+
+def test_writes_do_not_refit_and_queries_recompute_lazily(monkeypatch: pytest.MonkeyPatch) -> None:
+    calls = {"weights": 0}
+    original = SearchIndex._refresh_weights
+
+    def counting(self: SearchIndex) -> None:
+        calls["weights"] += 1
+        original(self)
+
+    monkeypatch.setattr(SearchIndex, "_refresh_weights", counting)
+    index = SearchIndex()
+    for i in range(200):
+        index.add(f"d{i}", [f"alpha w{i % 7}", "beta"], i)
+    for i in range(0, 200, 3):
+        index.remove(f"d{i}")
+    assert calls["weights"] == 0
+    index.search(["alpha"], allowed=None, limit=3)
+    index.search(["beta"], allowed=None, limit=3)
+    assert calls["weights"] == 1  # once for the two searches
+    index.add("x", ["gamma"], 999)
+    index.search(["alpha"], allowed=None, limit=3)
+    assert calls["weights"] == 2
+    stats = index.stats()
+    assert stats.segments <= 8  # O(log n) segments
+
+
+def test_removal_frees_rows_and_terms() -> None:
+    index = SearchIndex()
+    rng = random.Random(5)
+    for i in range(400):
+        words = " ".join(f"t{i}x{j}" for j in range(30))  # 30 unique terms per doc
+        index.add(f"d{i}", [words, rng.choice(WORDS)], i)
+    index.search(["w1"], allowed=None, limit=1)
+    before = index.stats()
+    assert before.terms >= 12_000
+    for i in range(390):
+        index.remove(f"d{i}")
+    index.search(["w1"], allowed=None, limit=1)
+    after = index.stats()
+    assert after.chunks == 20
+    assert after.rows <= 2 * after.chunks  # tombstoned rows were compacted away
+    assert after.dead_terms <= max(index_module.GC_MIN_DEAD_TERMS, after.terms)
+    assert after.nbytes < before.nbytes / 5
+    hits = index.search(["t395x3"], allowed=None, limit=5)
+    assert [(h.doc_id, h.chunk) for h in hits] == [("d395", 0)]
+
+
+# ----------------------------------------------------------------------------- rewrite
+
+
+@pytest.mark.parametrize(
+    ("query", "expected"),
+    [
+        (
+            "I'd like to know the height of the main office building.",
+            "like know height main office building",
+        ),
+        ("What is the return policy?", "return policy"),
+        ("How do I reset my password???", "reset password"),
+        ("Where's the company's  warranty   info", "company warranty info"),
+        ("Who are you?", "who are you"),  # everything is a stop word: keep the words
+        ("  ", ""),
+        ("", ""),
+        ("?!", "?!"),
+        ("API rate-limits: 429 errors", "api rate limits 429 errors"),
+    ],
+)
+def test_rewrite_query(query: str, expected: str) -> None:
+    assert rewrite_query(query) == expected
+
+
+# ----------------------------------------------------------------------------- relevance
+
+
+def test_relevance_set_precision_and_mrr() -> None:
+    docs, cases = load_relevance_set()
+    assert len(docs) >= 30 and len(cases) >= 40
+    assert {c.expected for c in cases} <= set(docs)
+    for text in docs.values():
+        assert 100 <= len(text.split()) <= 300
+    result = evaluate(docs, cases, ranker="auto")
+    assert result.precision_at_1 >= 0.9, result.misses
+    assert result.mrr >= 0.95, result.misses
+
+
+def test_relevance_helpers() -> None:
+    assert precision_and_mrr([["a", "b"], ["b", "a"], []], ["a", "a", "a"]) == (1 / 3, 0.5)
+    assert split_paragraphs("# T\n\none\ntwo\n\n\n three \n") == ["# T\none\ntwo", "three"]

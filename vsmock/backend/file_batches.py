@@ -1,0 +1,167 @@
+"""File batches: attach many files at once, follow them, cancel them."""
+
+from __future__ import annotations
+
+from collections import Counter
+from typing import Any
+
+from ..errors import FileBatchNotFound, InvalidRequest
+from .limits import check_chunking, check_map
+from .state import BackendState, operation
+from .vector_store_files import VectorStoreFilesMixin
+
+
+class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
+    def _batch(self, vs_id: str, batch_id: str) -> dict[str, Any]:
+        batch = self.batch_table(vs_id).fetch(batch_id)
+        if batch is None:
+            raise FileBatchNotFound(batch_id, vs_id)
+        return batch
+
+    def _members(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
+        """The batch's files that are still attached through this batch."""
+        table = self.vsf_table(batch["vector_store_id"])
+        members = []
+        for file_id in batch["file_ids"]:
+            vsf = table.fetch(file_id)
+            if vsf is not None and vsf.get("batch_id") == batch["id"]:
+                members.append(vsf)
+        return members
+
+    def file_batch_object(self, batch: dict[str, Any]) -> dict[str, Any]:
+        """Status and counts are derived from the members, so they change together."""
+        counts: Counter[str] = Counter(vsf["status"] for vsf in self._members(batch))
+        file_counts = self.file_counts(counts)
+        if batch.get("cancelled"):
+            status = "cancelled"
+        elif file_counts["in_progress"] > 0:
+            status = "in_progress"
+        elif file_counts["total"] > 0 and file_counts["failed"] == file_counts["total"]:
+            status = "failed"
+        else:
+            status = "completed"
+        return {
+            "id": batch["id"],
+            "object": "vector_store.files_batch",
+            "created_at": batch["created_at"],
+            "vector_store_id": batch["vector_store_id"],
+            "status": status,
+            "file_counts": file_counts,
+        }
+
+    @operation
+    def create_vector_store_file_batch(
+        self, *, vector_store_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        has_ids, has_files = body.get("file_ids") is not None, body.get("files") is not None
+        if has_ids == has_files:
+            raise InvalidRequest(
+                "Exactly one of 'file_ids' or 'files' must be provided."
+                if has_ids
+                else "Missing required parameter: 'file_ids' (or 'files').",
+                param="file_ids",
+                code="invalid_value" if has_ids else "missing_required_parameter",
+            )
+        store = self._live_store(vector_store_id)
+        plan: list[tuple[dict[str, Any], dict[str, Any] | None, tuple[int, int]]] = []
+        if has_ids:
+            attributes = check_map("attributes", body.get("attributes"), strings_only=False)
+            chunking = check_chunking("chunking_strategy", body.get("chunking_strategy"))
+            for i, file_id in enumerate(dict.fromkeys(body["file_ids"])):
+                plan.append(
+                    (self._file_for_attach(file_id, f"file_ids[{i}]"), attributes, chunking)
+                )
+        else:
+            seen: set[str] = set()
+            for i, item in enumerate(body["files"]):
+                param = f"files[{i}]"
+                if item["file_id"] in seen:
+                    continue
+                seen.add(item["file_id"])
+                plan.append(
+                    (
+                        self._file_for_attach(item["file_id"], f"{param}.file_id"),
+                        check_map(
+                            f"{param}.attributes", item.get("attributes"), strings_only=False
+                        ),
+                        check_chunking(f"{param}.chunking_strategy", item.get("chunking_strategy")),
+                    )
+                )
+        if not plan:
+            raise InvalidRequest(
+                "Invalid 'file_ids': empty array. Expected an array with minimum length 1.",
+                param="file_ids",
+                code="empty_array",
+            )
+        batch: dict[str, Any] = {
+            "id": self.new_id(
+                "batch", lambda i: self.batch_table(vector_store_id).fetch(i) is not None
+            ),
+            "vector_store_id": vector_store_id,
+            "created_at": self.clock.now(),
+            "seq": self.next_seq(),
+            "file_ids": [upload["id"] for upload, _, _ in plan],
+            "cancelled": False,
+        }
+        self.batch_table(vector_store_id).put(batch)
+        for upload, attributes, chunking in plan:
+            self._attach(
+                store,
+                upload["id"],
+                attributes=attributes,
+                chunking=chunking,
+                batch_id=batch["id"],
+                outcome=self._ingest(upload, chunking),
+            )
+        self._touch(store)
+        return self.file_batch_object(batch)
+
+    @operation
+    def get_vector_store_file_batch(self, *, vector_store_id: str, batch_id: str) -> dict[str, Any]:
+        self._store(vector_store_id)
+        batch = self._batch(vector_store_id, batch_id)
+        for vsf in self._members(batch):
+            self._poll(vsf)
+        return self.file_batch_object(batch)
+
+    @operation
+    def cancel_vector_store_file_batch(
+        self, *, vector_store_id: str, batch_id: str
+    ) -> dict[str, Any]:
+        store = self._store(vector_store_id)
+        batch = self._batch(vector_store_id, batch_id)
+        unfinished = [vsf for vsf in self._members(batch) if vsf["status"] == "in_progress"]
+        if unfinished:  # a finished batch is returned unchanged
+            for vsf in unfinished:
+                self._set_status(vsf, "cancelled", pending=None)
+                self.blobs.delete_chunks(vector_store_id, vsf["id"])
+            batch["cancelled"] = True
+            self.batch_table(vector_store_id).put(batch)
+            if not self._is_expired(store):
+                self._touch(store)
+        return self.file_batch_object(batch)
+
+    @operation
+    def list_files_in_vector_store_batch(
+        self,
+        *,
+        vector_store_id: str,
+        batch_id: str,
+        limit: int = 20,
+        order: str = "desc",
+        after: str | None = None,
+        before: str | None = None,
+        filter: str | None = None,
+    ) -> dict[str, Any]:
+        self._store(vector_store_id)
+        batch = self._batch(vector_store_id, batch_id)
+        return self._file_page(
+            vector_store_id,
+            self._vsf_order[vector_store_id],
+            limit=limit,
+            order=order,
+            after=after,
+            before=before,
+            status=filter,
+            member_of=batch["id"],
+        )

@@ -1,0 +1,55 @@
+"""How attached files move from ``in_progress`` to a final status.
+
+With the defaults (0 polls, 0 seconds) a file is final as soon as it is attached.
+Otherwise a file stays ``in_progress`` until both conditions that are set hold:
+it has been read ``polls`` times (a retrieve of that vector-store file, or of a
+batch that holds it; the N-th read returns the final status), and the mock clock
+has reached ``attached + seconds``. ``fail`` makes the next K attached files end
+``failed`` with the given ``last_error.code``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+FAIL_CODES = ("server_error", "unsupported_file", "invalid_file")
+
+FAIL_MESSAGES = {
+    "server_error": "The server had an error while processing the file.",
+    "unsupported_file": "The file type is not supported.",
+    "invalid_file": "The file could not be parsed.",
+}
+
+
+@dataclass
+class Processing:
+    polls: int = 0
+    seconds: float = 0.0
+    fail_count: int = 0
+    fail_code: str = "server_error"
+
+    @property
+    def immediate(self) -> bool:
+        return self.polls <= 0 and self.seconds <= 0
+
+    def take_failure(self) -> str | None:
+        """The forced failure code for the next file, if any are left."""
+        if self.fail_count <= 0:
+            return None
+        self.fail_count -= 1
+        return self.fail_code
+
+    def pending(self, now: float) -> dict[str, Any]:
+        return {"polls": max(self.polls, 0), "ready_at": now + max(self.seconds, 0.0)}
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "polls": self.polls,
+            "seconds": self.seconds,
+            "fail": {"count": self.fail_count, "code": self.fail_code},
+        }
+
+
+def is_due(pending: dict[str, Any], now: float) -> bool:
+    return pending["polls"] <= 0 and now >= pending["ready_at"]

@@ -1,0 +1,83 @@
+"""Searching a vector store: filters on attributes, then TF-IDF ranking of chunks.
+
+Result items are grouped per file, as the retrieval guide's example shows: the
+``max_num_results`` best chunks (score above the threshold) are picked, then
+grouped by file in the order of each file's best chunk; an item's ``score`` is
+its best chunk's score and its ``content`` lists its picked chunks, best first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from ..errors import InvalidRequest
+from ..search.filters import FilterError, matches, validate_filter
+from ..search.rewrite import rewrite_query
+from .state import BackendState, operation
+
+
+def search_queries(body: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(queries as sent, queries to search with)."""
+    query = body["query"]
+    queries = [query] if isinstance(query, str) else list(query)
+    if not queries:
+        raise InvalidRequest(
+            "Invalid 'query': empty array. Expected an array with minimum length 1.",
+            param="query",
+            code="empty_array",
+        )
+    if body.get("rewrite_query"):
+        return queries, [rewrite_query(q) for q in queries]
+    return queries, queries
+
+
+class SearchMixin(BackendState):
+    @operation
+    def search_vector_store(self, *, vector_store_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        store = self._live_store(vector_store_id)
+        filters = body.get("filters")
+        if filters is not None:
+            try:
+                validate_filter(filters, "filters")
+            except FilterError as exc:
+                raise InvalidRequest(exc.message, param=exc.param, code="invalid_value") from None
+        _, searched = search_queries(body)
+        ranking = body.get("ranking_options") or {}
+        limit = body.get("max_num_results", 10)
+        table = self.vsf_table(vector_store_id)
+        records: dict[str, dict[str, Any]] = {}
+        for vsf in table.records():
+            if vsf["status"] != "completed":
+                continue
+            if filters is not None and not matches(filters, vsf.get("attributes") or {}):
+                continue
+            records[vsf["id"]] = vsf
+        hits = self._index_of(vector_store_id).search(
+            searched,
+            allowed=records.keys(),
+            limit=limit,
+            score_threshold=float(ranking.get("score_threshold", 0.0)),
+            ranker=ranking.get("ranker", "auto"),
+        )
+        items: dict[str, dict[str, Any]] = {}
+        for hit in hits:
+            item = items.get(hit.doc_id)
+            if item is None:
+                upload = self.files_table.fetch(hit.doc_id)
+                item = items[hit.doc_id] = {
+                    "file_id": hit.doc_id,
+                    "filename": upload["filename"] if upload else "",
+                    "score": hit.score,
+                    "attributes": records[hit.doc_id].get("attributes") or {},
+                    "content": [],
+                }
+            texts = self.blobs.read_chunks(vector_store_id, hit.doc_id)
+            item["content"].append({"type": "text", "text": texts[hit.chunk]})
+        self._touch(store)
+        return {
+            "object": "vector_store.search_results.page",
+            "search_query": searched,
+            "data": list(items.values()),
+            "has_more": False,
+            "next_page": None,
+        }

@@ -1,0 +1,137 @@
+"""Vector-store files: attach, list, retrieve, update attributes, detach, content."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from .limits import check_chunking, check_map, chunking_object
+from .pagination import Ordering, list_object
+from .state import BackendState, operation
+
+
+class VectorStoreFilesMixin(BackendState):
+    @staticmethod
+    def vector_store_file_object(vsf: dict[str, Any]) -> dict[str, Any]:
+        return {
+            "id": vsf["id"],
+            "object": "vector_store.file",
+            "usage_bytes": vsf["usage_bytes"],
+            "created_at": vsf["created_at"],
+            "vector_store_id": vsf["vector_store_id"],
+            "status": vsf["status"],
+            "last_error": vsf["last_error"],
+            "chunking_strategy": chunking_object(*vsf["chunking"]),
+            "attributes": vsf["attributes"],
+        }
+
+    def _file_page(
+        self,
+        vs_id: str,
+        ordering: Ordering,
+        *,
+        limit: int,
+        order: str,
+        after: str | None,
+        before: str | None,
+        status: str | None,
+        member_of: str | None = None,
+    ) -> dict[str, Any]:
+        table = self.vsf_table(vs_id)
+
+        def keep(file_id: str) -> bool:
+            vsf = table.fetch(file_id)
+            if vsf is None:
+                return False
+            if member_of is not None and vsf.get("batch_id") != member_of:
+                return False
+            return status is None or vsf["status"] == status
+
+        filtering = status is not None or member_of is not None
+        page = ordering.page(
+            limit=limit, order=order, after=after, before=before, keep=keep if filtering else None
+        )
+        data = [self.vector_store_file_object(self._vsf(vs_id, fid)) for fid in page.ids]
+        return list_object(data, page.has_more)
+
+    @operation
+    def create_vector_store_file(
+        self, *, vector_store_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        store = self._live_store(vector_store_id)
+        attributes = check_map("attributes", body.get("attributes"), strings_only=False)
+        chunking = check_chunking("chunking_strategy", body.get("chunking_strategy"))
+        upload = self._file_for_attach(body["file_id"], "file_id")
+        vsf = self._attach(
+            store,
+            upload["id"],
+            attributes=attributes,
+            chunking=chunking,
+            batch_id=None,
+            outcome=self._ingest(upload, chunking),
+        )
+        self._touch(store)
+        return self.vector_store_file_object(vsf)
+
+    @operation
+    def list_vector_store_files(
+        self,
+        *,
+        vector_store_id: str,
+        limit: int = 20,
+        order: str = "desc",
+        after: str | None = None,
+        before: str | None = None,
+        filter: str | None = None,
+    ) -> dict[str, Any]:
+        self._store(vector_store_id)
+        return self._file_page(
+            vector_store_id,
+            self._vsf_order[vector_store_id],
+            limit=limit,
+            order=order,
+            after=after,
+            before=before,
+            status=filter,
+        )
+
+    @operation
+    def get_vector_store_file(self, *, vector_store_id: str, file_id: str) -> dict[str, Any]:
+        self._store(vector_store_id)
+        vsf = self._vsf(vector_store_id, file_id)
+        self._poll(vsf)
+        return self.vector_store_file_object(vsf)
+
+    @operation
+    def update_vector_store_file_attributes(
+        self, *, vector_store_id: str, file_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        self._store(vector_store_id)
+        vsf = self._vsf(vector_store_id, file_id)
+        vsf["attributes"] = check_map("attributes", body.get("attributes"), strings_only=False)
+        self.vsf_table(vector_store_id).put(vsf)
+        return self.vector_store_file_object(vsf)
+
+    @operation
+    def delete_vector_store_file(self, *, vector_store_id: str, file_id: str) -> dict[str, Any]:
+        store = self._store(vector_store_id)
+        self._drop_vsf(self._vsf(vector_store_id, file_id))
+        if not self._is_expired(store):
+            self._touch(store)
+        return {"id": file_id, "object": "vector_store.file.deleted", "deleted": True}
+
+    @operation
+    def retrieve_vector_store_file_content(
+        self, *, vector_store_id: str, file_id: str
+    ) -> dict[str, Any]:
+        """The parsed text of a file, one item per chunk (empty until it is completed)."""
+        self._store(vector_store_id)
+        vsf = self._vsf(vector_store_id, file_id)
+        texts = self.blobs.read_chunks(vector_store_id, file_id)
+        if vsf["status"] != "completed":
+            texts = []
+        return {
+            "object": "vector_store.file_content.page",
+            "data": [{"type": "text", "text": text} for text in texts],
+            "has_more": False,
+            "next_page": None,
+        }

@@ -1,0 +1,118 @@
+"""The command line: a parser, the app factory, and ``main(argv)``."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from .settings import DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_POLL_AFTER_MS, Settings
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(
+        prog="vsmock", description="A stateful mock of the OpenAI Vector Stores and Files APIs."
+    )
+    commands = parser.add_subparsers(dest="command", required=True)
+    serve = commands.add_parser("serve", help="run the mock server")
+    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
+    serve.add_argument("--port", type=int, default=8000, help="port (0 picks a free one)")
+    serve.add_argument("--data-dir", type=Path, help="keep state on disk in DIR")
+    serve.add_argument("--seed", type=int, help="make the sequence of ids repeatable")
+    serve.add_argument("--now", type=float, help="freeze the mock clock at this Unix time")
+    serve.add_argument("--api-key", help="accept only this key (and require it on admin routes)")
+    serve.add_argument("--fsync", action="store_true", help="flush every write to disk")
+    serve.add_argument(
+        "--processing-polls",
+        type=int,
+        default=0,
+        metavar="N",
+        help="files stay in_progress for N status reads (default 0)",
+    )
+    serve.add_argument(
+        "--processing-seconds",
+        type=float,
+        default=0.0,
+        metavar="S",
+        help="files stay in_progress for S seconds of mock time",
+    )
+    serve.add_argument(
+        "--poll-after-ms",
+        type=int,
+        default=DEFAULT_POLL_AFTER_MS,
+        help="the openai-poll-after-ms hint on in-progress responses",
+    )
+    serve.add_argument(
+        "--no-validate-responses",
+        action="store_true",
+        help="skip checking responses against openapi.yaml",
+    )
+    serve.add_argument(
+        "--stateless",
+        action="store_true",
+        help="contract mode: answer every operation from the schemas",
+    )
+    serve.add_argument(
+        "--strict-requests",
+        action="store_true",
+        help="with --stateless: refuse contract violations with 400",
+    )
+    serve.add_argument("--max-upload-bytes", type=int, default=DEFAULT_MAX_UPLOAD_BYTES)
+    serve.add_argument("--log-level", default="warning")
+    return parser
+
+
+def settings_from(args: argparse.Namespace) -> Settings:
+    return Settings(
+        host=args.host,
+        port=args.port,
+        data_dir=args.data_dir,
+        seed=args.seed,
+        now=args.now,
+        api_key=args.api_key,
+        fsync=args.fsync,
+        processing_polls=args.processing_polls,
+        processing_seconds=args.processing_seconds,
+        poll_after_ms=args.poll_after_ms,
+        validate_responses=not args.no_validate_responses,
+        stateless=args.stateless,
+        strict_requests=args.strict_requests,
+        max_upload_bytes=args.max_upload_bytes,
+    )
+
+
+def serve(args: argparse.Namespace) -> int:
+    from .app import API_PREFIX, create_app
+    from .database import DamagedState
+    from .server import make_server
+
+    settings = settings_from(args)
+    try:
+        app = create_app(settings)
+    except DamagedState as exc:
+        print(str(exc), file=sys.stderr)
+        return 2
+
+    def ready(url: str) -> None:
+        print(f"vsmock listening on {url}{API_PREFIX}  (admin: {url}/__admin)", flush=True)
+
+    server = make_server(
+        app, settings.host, settings.port, on_ready=ready, log_level=args.log_level
+    )
+    try:
+        server.run()
+    finally:
+        app.runtime.close()
+    return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if args.command == "serve":
+        return serve(args)
+    return 2  # pragma: no cover - argparse rejects unknown commands
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,90 @@
+"""One place that turns every error into OpenAI's envelope.
+
+Our own :class:`~vsmock.errors.APIError`s, Connexion's problems (routing,
+validation, response validation), Starlette's HTTP exceptions and anything
+unexpected all leave as ``{"error": {"message", "type", "param", "code"}}``.
+Unexpected failures and non-conforming responses are also recorded on the
+runtime, so that tests (and the pytest plugin) can fail on them.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any
+
+from connexion.exceptions import NonConformingResponse, ProblemException
+from connexion.lifecycle import ConnexionRequest, ConnexionResponse
+from starlette.exceptions import HTTPException
+
+from .errors import (
+    BY_STATUS,
+    APIError,
+    InvalidRequest,
+    MethodNotAllowed,
+    RouteNotFound,
+    ServerError,
+)
+
+log = logging.getLogger("vsmock")
+
+
+def render(error: APIError) -> ConnexionResponse:
+    return ConnexionResponse(
+        status_code=error.status,
+        mimetype="application/json",
+        body=json.dumps(error.body()),
+        headers=error.headers,
+    )
+
+
+def _runtime(request: ConnexionRequest) -> Any:
+    try:
+        return request.scope.get("vsmock.runtime")
+    except Exception:  # noqa: BLE001 - a request without scope has no runtime
+        return None
+
+
+def on_api_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, APIError)
+    return render(exc)
+
+
+def on_problem(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, ProblemException)
+    if isinstance(exc, NonConformingResponse):
+        return on_unexpected(request, exc)
+    detail = str(exc.detail or exc.title or "Invalid request.")
+    error_class = BY_STATUS.get(exc.status, InvalidRequest if exc.status < 500 else ServerError)
+    return render(error_class(detail))
+
+
+def on_http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    assert isinstance(exc, HTTPException)
+    method, path = request.scope.get("method", "?"), request.scope.get("path", "?")
+    if exc.status_code == 404:
+        return render(RouteNotFound(method, path))
+    if exc.status_code == 405:
+        return render(MethodNotAllowed(f"Method {method} is not allowed for {path}."))
+    error_class = BY_STATUS.get(exc.status_code, InvalidRequest)
+    return render(error_class(str(exc.detail)))
+
+
+def on_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    runtime = _runtime(request)
+    method, path = request.scope.get("method", "?"), request.scope.get("path", "?")
+    summary = f"vsmock server error on {method} {path}: {exc!r}"
+    log.error(summary, exc_info=exc)
+    if runtime is not None:
+        runtime.record_error(exc, summary)
+    return render(
+        ServerError("The server had an error while processing your request. Sorry about that!")
+    )
+
+
+HANDLERS = (
+    (APIError, on_api_error),
+    (ProblemException, on_problem),
+    (HTTPException, on_http_exception),
+    (Exception, on_unexpected),
+)

@@ -1,0 +1,65 @@
+"""One server's live parts: settings, clock, ids, backend, journal, faults, violations."""
+
+from __future__ import annotations
+
+import threading
+import traceback
+from typing import Any
+
+from .backend import Backend
+from .clock import Clock
+from .faults import Faults
+from .ids import IdSource
+from .journal import Journal
+from .settings import Settings
+from .violations import Violations
+
+
+class Runtime:
+    def __init__(self, settings: Settings):
+        self.settings = settings
+        self.clock = Clock(settings.now)
+        self.ids = IdSource(settings.seed)
+        self.journal = Journal(settings.journal_size)
+        self.faults = Faults()
+        self.violations = Violations()
+        self.poll_after_ms = settings.poll_after_ms
+        self.reset_seed = self.ids.seed
+        self.reset_time = self.clock.now()
+        self._errors: list[str] = []
+        self._errors_lock = threading.Lock()
+        self.backend: Any = Backend(settings, self.clock, self.ids)
+
+    @property
+    def lenient_requests(self) -> bool:
+        return self.settings.stateless and not self.settings.strict_requests
+
+    def reset(self, seed: int | None = None, now: float | None = None) -> None:
+        """Clear every object, fault, setting and journal entry; restart ids and clock."""
+        self.backend.reset()
+        self.ids.reset(seed if seed is not None else self.settings.seed)
+        self.clock.reset(now if now is not None else self.settings.now)
+        self.journal.clear()
+        self.faults.clear()
+        self.violations.clear()
+        self.poll_after_ms = self.settings.poll_after_ms
+        self.reset_seed = self.ids.seed
+        self.reset_time = self.clock.now()
+        with self._errors_lock:
+            self._errors.clear()
+
+    # -- server-side errors, surfaced to tests ---------------------------------------------
+    def record_error(self, exc: BaseException | None, summary: str) -> None:
+        text = summary
+        if exc is not None:
+            text += "\n" + "".join(traceback.format_exception(type(exc), exc, exc.__traceback__))
+        with self._errors_lock:
+            self._errors.append(text)
+
+    def take_errors(self) -> list[str]:
+        with self._errors_lock:
+            errors, self._errors = self._errors, []
+            return errors
+
+    def close(self) -> None:
+        self.backend.close()

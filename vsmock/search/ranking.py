@@ -1,0 +1,97 @@
+"""Rankers: how a chunk's final score is derived from its TF-IDF cosine similarity.
+
+``none``
+    The plain cosine similarity between the query's and the chunk's TF-IDF vectors
+    (exactly what ``TfidfVectorizer`` + ``cosine_similarity`` give).
+
+``auto`` and ``default-2024-11-15`` (the same ranker)
+    The cosine ``c`` plus a deterministic phrase boost::
+
+        score = c + PHRASE_WEIGHT * coverage * c * (1 - c)
+
+    where ``coverage`` in [0, 1] is the fraction of the query's distinct bigrams (pairs of
+    adjacent analyzer tokens, stop words included) that occur as contiguous token pairs in
+    the chunk. A query with a single token has no bigrams and keeps ``score = c``. The boost
+    never changes a zero score, keeps the score in [0, 1] (for ``c`` in [0, 1] and
+    ``PHRASE_WEIGHT`` <= 1), is increasing in both ``c`` and ``coverage`` (so a better cosine
+    or a better phrase match never lowers the score), and is at most
+    ``PHRASE_WEIGHT / 4``: it reorders near-ties in favour of chunks containing the query's
+    wording, it does not let a weak match overtake a much stronger one.
+
+Both are pure functions of the cosine and the token sequences, so both are deterministic.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from typing import Final
+
+import numpy as np
+from numpy.typing import NDArray
+
+FloatArray = NDArray[np.float64]
+IntArray = NDArray[np.int64]
+
+RANKERS: Final = ("none", "auto", "default-2024-11-15")
+PHRASE_WEIGHT: Final = 0.2
+
+
+def phrase_weight(ranker: str) -> float:
+    """The phrase-boost weight of ``ranker``; ValueError for an unknown ranker."""
+    if ranker == "none":
+        return 0.0
+    if ranker in ("auto", "default-2024-11-15"):
+        return PHRASE_WEIGHT
+    raise ValueError(f"unknown ranker {ranker!r}; expected one of {', '.join(RANKERS)}")
+
+
+def boost(cos: FloatArray, coverage: FloatArray | float, weight: float) -> FloatArray:
+    """Final score from cosine and bigram coverage (see the module docstring)."""
+    return cos + weight * coverage * cos * (1.0 - cos)
+
+
+def upper_bound(cos: FloatArray, weight: float) -> FloatArray:
+    """The highest score a chunk with cosine ``cos`` can reach (full coverage)."""
+    return boost(cos, 1.0, weight)
+
+
+def lowest_cosine(score: float, weight: float) -> float:
+    """The smallest cosine whose :func:`upper_bound` reaches ``score`` (for ``score`` in [0, 1]).
+
+    ``upper_bound`` is increasing on [0, 1] for ``weight`` < 1, so ``upper_bound(c) >= score``
+    exactly when ``c >= lowest_cosine(score, weight)``: the inverse of
+    ``c + weight * c * (1 - c)``, i.e. the smaller root of ``weight*c**2 - (1+weight)*c + score``.
+    """
+    if weight == 0:
+        return score
+    b = 1.0 + weight
+    disc = max(b * b - 4.0 * weight * score, 0.0)
+    return (2.0 * score) / (b + math.sqrt(disc))  # stable form of (b - sqrt(disc)) / (2 weight)
+
+
+def distinct_bigrams(tokens: Sequence[str]) -> list[tuple[str, str]]:
+    """Distinct pairs of adjacent tokens, in order of first appearance."""
+    return list(dict.fromkeys(zip(tokens, tokens[1:], strict=False)))
+
+
+def bigram_coverage(
+    tokens: NDArray[np.int32], lens: IntArray, codes: IntArray, total: int, width: int
+) -> FloatArray:
+    """Per row, the fraction of the ``total`` query bigrams found in that row.
+
+    ``tokens``/``lens`` are the concatenated token-id sequences of the rows; ``codes`` the
+    sorted, distinct codes ``first * width + second`` of the query bigrams made of known terms
+    (``total`` counts all of the query's distinct bigrams, known or not).
+    """
+    out = np.zeros(lens.size, dtype=np.float64)
+    if total == 0 or codes.size == 0 or tokens.size < 2:
+        return out
+    label = np.repeat(np.arange(lens.size, dtype=np.int64), lens)
+    pairs = tokens[:-1].astype(np.int64) * width + tokens[1:]
+    hit = (label[:-1] == label[1:]) & np.isin(pairs, codes)
+    if not hit.any():
+        return out
+    which = label[:-1][hit] * codes.size + np.searchsorted(codes, pairs[hit])
+    found = np.unique(which) // codes.size
+    return np.bincount(found, minlength=lens.size) / float(total)

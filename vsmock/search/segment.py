@@ -1,0 +1,244 @@
+"""Immutable index segments (the unit of the log-structured index in :mod:`.index`).
+
+A segment holds a batch of chunks in two forms:
+
+* ``matrix``: a ``scipy.sparse.csc_matrix`` of shape (rows, terms) whose data are the
+  *squared* raw term counts. Column ``t`` is the postings list of term ``t`` (row ids
+  ascending), so a query reads only the column slices of its own terms; the count itself is
+  recovered exactly with ``sqrt`` (counts are small integers). ``matrix @ idf**2`` gives
+  every row's squared TF-IDF norm in one vectorised pass, summed in term-id order.
+* ``tokens``/``tok_ptr``: the token-id sequence of every row (CSR-like), used for phrase
+  (bigram) matching by the re-ranker and for document-frequency bookkeeping on removal.
+
+Apart from the ``alive`` mask (tombstones), the ``dead`` counter and the ``docs`` table,
+a segment is never modified: merging or compacting builds a new one in time linear in the
+input (no sorting of postings: columns are concatenated with a counting scatter).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import scipy.sparse as sp
+from numpy.typing import NDArray
+
+from vsmock.search.arrays import unique, unique_counts
+
+IntArray = NDArray[np.int64]
+FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class PendingDoc:
+    """The chunks of one document waiting to be sealed into a segment."""
+
+    doc_num: int
+    order: int
+    tokens: NDArray[np.int32]  # token ids of all chunks, concatenated
+    lens: IntArray  # number of tokens of each chunk
+
+    @property
+    def n_chunks(self) -> int:
+        return int(self.lens.size)
+
+
+@dataclass(eq=False)
+class Segment:
+    matrix: sp.csc_matrix
+    tokens: NDArray[np.int32]
+    tok_ptr: IntArray
+    doc_num: IntArray
+    chunk: IntArray
+    order: IntArray
+    alive: NDArray[np.bool_]
+    docs: dict[int, tuple[int, int]] = field(default_factory=dict)  # doc_num -> (start, count)
+    dead: int = 0
+
+    @property
+    def n_rows(self) -> int:
+        return int(self.doc_num.size)
+
+    @property
+    def n_cols(self) -> int:
+        return int(self.matrix.shape[1])
+
+    @property
+    def live_rows(self) -> int:
+        return self.n_rows - self.dead
+
+    @property
+    def nbytes(self) -> int:
+        m = self.matrix
+        arrays = (m.data, m.indices, m.indptr, self.tokens, self.tok_ptr, self.doc_num)
+        rest = (self.chunk, self.order, self.alive)
+        return sum(int(a.nbytes) for a in arrays + rest)
+
+
+def distinct_per_row(tokens: NDArray[np.integer], lens: IntArray) -> IntArray:
+    """Term ids with one entry per (row, distinct term), rows given by consecutive ``lens``."""
+    if tokens.size == 0:
+        return np.zeros(0, dtype=np.int64)
+    width = int(tokens.max()) + 1
+    rows = np.repeat(np.arange(lens.size, dtype=np.int64), lens)
+    codes = unique(rows * width + tokens)
+    return codes % width
+
+
+def _docs_table(doc_num: IntArray) -> dict[int, tuple[int, int]]:
+    if doc_num.size == 0:
+        return {}
+    change = np.empty(doc_num.size, dtype=np.bool_)
+    change[0] = True
+    np.not_equal(doc_num[1:], doc_num[:-1], out=change[1:])
+    starts = np.flatnonzero(change)
+    counts = np.diff(starts, append=doc_num.size)
+    return {
+        int(d): (int(s), int(c))
+        for d, s, c in zip(doc_num[starts].tolist(), starts.tolist(), counts.tolist(), strict=True)
+    }
+
+
+def _make(
+    indptr: IntArray,
+    rows: NDArray[np.int32],
+    data: FloatArray,
+    n_rows: int,
+    n_cols: int,
+    tokens: NDArray[np.int32],
+    lens: IntArray,
+    doc_num: IntArray,
+    chunk: IntArray,
+    order: IntArray,
+) -> Segment:
+    matrix = sp.csc_matrix((data, rows, indptr), shape=(n_rows, n_cols), copy=False)
+    tok_ptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(lens, out=tok_ptr[1:])
+    return Segment(
+        matrix=matrix,
+        tokens=tokens,
+        tok_ptr=tok_ptr,
+        doc_num=doc_num,
+        chunk=chunk,
+        order=order,
+        alive=np.ones(n_rows, dtype=np.bool_),
+        docs=_docs_table(doc_num),
+    )
+
+
+def build_segment(docs: Sequence[PendingDoc], n_cols: int) -> Segment:
+    """A segment holding the chunks of ``docs``, in order."""
+    lens = np.concatenate([d.lens for d in docs])
+    tokens = np.concatenate([d.tokens for d in docs]).astype(np.int32, copy=False)
+    n_rows = int(lens.size)
+    width = max(n_rows, 1)
+    rows = np.repeat(np.arange(n_rows, dtype=np.int64), lens)
+    codes, counts = unique_counts(tokens.astype(np.int64) * width + rows)
+    cols = codes // width
+    indptr = np.zeros(n_cols + 1, dtype=np.int64)
+    np.cumsum(np.bincount(cols, minlength=n_cols), out=indptr[1:])
+    sizes = [d.n_chunks for d in docs]
+    return _make(
+        indptr,
+        (codes % width).astype(np.int32),
+        counts.astype(np.float64) ** 2,
+        n_rows,
+        n_cols,
+        tokens,
+        lens,
+        np.repeat(np.array([d.doc_num for d in docs], dtype=np.int64), sizes),
+        np.concatenate([np.arange(n, dtype=np.int64) for n in sizes]),
+        np.repeat(np.array([d.order for d in docs], dtype=np.int64), sizes),
+    )
+
+
+def merge_segments(segments: Sequence[Segment], n_cols: int) -> Segment:
+    """One segment with the live rows of ``segments`` (in order); tombstoned rows are dropped.
+
+    Linear in the input: each column of the result is the concatenation of that column in
+    every input segment (row ids shifted), placed with a counting scatter, so row ids stay
+    ascending within every column.
+    """
+    parts: list[tuple[IntArray, NDArray[np.int32], FloatArray]] = []
+    tok_parts: list[NDArray[np.int32]] = []
+    len_parts: list[IntArray] = []
+    meta: list[tuple[IntArray, IntArray, IntArray]] = []
+    offset = 0
+    for seg in segments:
+        m = seg.matrix
+        col_len = np.diff(m.indptr).astype(np.int64)
+        cols = np.repeat(np.arange(seg.n_cols, dtype=np.int64), col_len)
+        rows = m.indices
+        data = m.data
+        lens = np.diff(seg.tok_ptr)
+        toks = seg.tokens
+        alive = seg.alive
+        if seg.dead:
+            new_row = np.cumsum(alive, dtype=np.int64) - 1
+            keep = alive[rows]
+            cols, rows, data = cols[keep], new_row[rows[keep]], data[keep]
+            toks = toks[np.repeat(alive, lens)]
+            lens = lens[alive]
+            meta.append((seg.doc_num[alive], seg.chunk[alive], seg.order[alive]))
+        else:
+            meta.append((seg.doc_num, seg.chunk, seg.order))
+        parts.append((cols, (rows + offset).astype(np.int32), data))
+        tok_parts.append(toks)
+        len_parts.append(lens)
+        offset += int(lens.size)
+    n_rows = offset
+    counts = [np.bincount(c, minlength=n_cols) for c, _, _ in parts]
+    indptr = np.zeros(n_cols + 1, dtype=np.int64)
+    np.cumsum(np.sum(counts, axis=0) if counts else np.zeros(n_cols, np.int64), out=indptr[1:])
+    nnz = int(indptr[-1])
+    out_rows = np.empty(nnz, dtype=np.int32)
+    out_data = np.empty(nnz, dtype=np.float64)
+    running = indptr[:-1].copy()
+    for (cols, rows, data), cnt in zip(parts, counts, strict=True):
+        if cols.size:
+            first = np.cumsum(cnt) - cnt  # position of each column's first entry in `cols`
+            dest = running[cols] + (np.arange(cols.size, dtype=np.int64) - first[cols])
+            out_rows[dest] = rows
+            out_data[dest] = data
+        running += cnt
+    return _make(
+        indptr,
+        out_rows,
+        out_data,
+        n_rows,
+        n_cols,
+        np.concatenate(tok_parts) if tok_parts else np.zeros(0, dtype=np.int32),
+        np.concatenate(len_parts) if len_parts else np.zeros(0, dtype=np.int64),
+        np.concatenate([m[0] for m in meta]) if meta else np.zeros(0, dtype=np.int64),
+        np.concatenate([m[1] for m in meta]) if meta else np.zeros(0, dtype=np.int64),
+        np.concatenate([m[2] for m in meta]) if meta else np.zeros(0, dtype=np.int64),
+    )
+
+
+def renumber_terms(seg: Segment, keep: IntArray, remap: IntArray) -> Segment:
+    """``seg`` with term ids renumbered after :meth:`Vocabulary.compact`.
+
+    ``seg`` must have no tombstones, so the dropped (dead) terms have empty columns and the
+    kept columns stay contiguous: only ``indptr`` is subset and the token ids mapped.
+    """
+    assert seg.dead == 0, "compact the segment before renumbering its terms"
+    m = seg.matrix
+    nnz = int(m.indptr[-1])
+    full = np.full(remap.size + 1, nnz, dtype=np.int64)
+    full[: seg.n_cols] = m.indptr[: seg.n_cols]
+    indptr = np.append(full[keep], nnz)
+    matrix = sp.csc_matrix(
+        (m.data, m.indices, indptr), shape=(seg.n_rows, int(keep.size)), copy=False
+    )
+    tokens = remap[seg.tokens].astype(np.int32)
+    return Segment(
+        matrix=matrix,
+        tokens=tokens,
+        tok_ptr=seg.tok_ptr,
+        doc_num=seg.doc_num,
+        chunk=seg.chunk,
+        order=seg.order,
+        alive=seg.alive,
+        docs=seg.docs,
+    )

@@ -1,0 +1,28 @@
+"""Everything a server can be configured with; the CLI, the plugin and tests build one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # the real API's per-file limit
+DEFAULT_POLL_AFTER_MS = 20
+
+
+@dataclass
+class Settings:
+    host: str = "127.0.0.1"
+    port: int = 8000
+    data_dir: Path | None = None
+    seed: int | None = None
+    now: float | None = None  # freeze the clock at this instant
+    api_key: str | None = None
+    fsync: bool = False
+    processing_polls: int = 0
+    processing_seconds: float = 0.0
+    poll_after_ms: int = DEFAULT_POLL_AFTER_MS
+    validate_responses: bool = True
+    stateless: bool = False
+    strict_requests: bool = False
+    max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
+    journal_size: int = 10_000

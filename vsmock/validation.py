@@ -1,0 +1,233 @@
+"""Connexion's request validators, answering in OpenAI's envelope.
+
+Connexion builds a new JSON Schema validator for every request and words its
+failures its own way. These subclasses compile each schema once, translate the
+first failure into an :class:`~vsmock.errors.InvalidRequest` that names the
+parameter, and, in the lenient contract mode, record violations instead of
+refusing the request.
+
+Multipart bodies are parsed once, with files spooled to disk rather than held
+in memory; the parsed form is handed to the handler through the ASGI scope.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import AsyncGenerator, AsyncIterator
+from typing import Any
+
+from connexion.datastructures import MediaTypeDict
+from connexion.json_schema import Draft4RequestValidator
+from connexion.lifecycle import ConnexionRequest
+from connexion.validators import (
+    VALIDATOR_MAP,
+    JSONRequestBodyValidator,
+    MultiPartFormDataValidator,
+    ParameterValidator,
+)
+from jsonschema import Draft4Validator
+from jsonschema.protocols import Validator
+from starlette.datastructures import FormData, Headers, UploadFile
+from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.types import Receive, Scope
+
+from .backend.limits import PREFIXES, id_error
+from .errors import APIError, InvalidRequest
+from .schema_errors import first_error
+
+FORM_SCOPE_KEY = "vsmock.form"
+PARSED_CONTENT_TYPE = "application/x-vsmock-parsed-form"
+
+_compiled: dict[int, tuple[Any, Validator]] = {}
+
+
+def compiled(schema: dict[str, Any]) -> Validator:
+    """One validator per schema object, for the life of the process."""
+    entry = _compiled.get(id(schema))
+    if entry is None or entry[0] is not schema:
+        validator = Draft4RequestValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
+        entry = _compiled[id(schema)] = (schema, validator)
+    return entry[1]
+
+
+def check(scope: Scope, error: APIError | None, *, rule: str, value: Any = None) -> None:
+    """Raise ``error``, or only record it when the server answers contract violations."""
+    if error is None:
+        return
+    runtime = scope.get("vsmock.runtime")
+    if runtime is not None and runtime.lenient_requests:
+        runtime.violations.record(scope, error, rule=rule, value=value)
+        return
+    raise error
+
+
+class OpenAIParameterValidator(ParameterValidator):
+    def validate(self, scope: Scope) -> None:
+        request = ConnexionRequest(scope, uri_parser=self.uri_parser)
+        for location, values in (
+            ("query", request.query_params),
+            ("path", request.path_params),
+        ):
+            for param in self.parameters.get(location, []):
+                name = param["name"]
+                value = values.get(name)
+                if value is None:
+                    if param.get("required"):
+                        check(
+                            scope,
+                            InvalidRequest(
+                                f"Missing required parameter: '{name}'.",
+                                param=name,
+                                code="missing_required_parameter",
+                            ),
+                            rule="required",
+                        )
+                    continue
+                schema = param.get("schema", param)
+                error = first_error(compiled(schema).iter_errors(value), name)
+                if error is None and location == "path" and _checks_prefix(scope, name):
+                    error = id_error(name, value)
+                check(scope, error, rule=_rule(error), value=value)
+
+
+def _checks_prefix(scope: Scope, name: str) -> bool:
+    """Ids in vector-store paths are checked for their prefix, as the live API does.
+    (The Files API answers an unknown id of any shape with its 404.)"""
+    return name in PREFIXES and "/vector_stores/" in scope.get("path", "")
+
+
+class OpenAIJSONBodyValidator(JSONRequestBodyValidator):
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        messages = []
+        more = True
+        while more:
+            message = await receive()
+            messages.append(message)
+            more = message.get("more_body", False)
+        raw = b"".join(m.get("body", b"") for m in messages)
+        self._check_body(self._parse_json(raw, scope), scope)
+        return self._insert_messages(receive, messages=messages), scope
+
+    def _parse_json(self, raw: bytes, scope: Scope) -> Any:
+        if not raw.strip():
+            return None
+        try:
+            return json.loads(raw.decode(self._encoding))
+        except (ValueError, UnicodeDecodeError) as exc:
+            check(
+                scope,
+                InvalidRequest(
+                    "We could not parse the JSON body of your request. (HINT: This likely means "
+                    "you aren't using your HTTP library correctly. The OpenAI API expects a JSON "
+                    f"payload, but what was sent was not valid JSON. Parser said: {exc})",
+                    code="invalid_json",
+                ),
+                rule="json",
+            )
+            return _UNPARSED
+
+    def _check_body(self, body: Any, scope: Scope) -> None:
+        if body is _UNPARSED:
+            return
+        if body is None:
+            if self._required and not self._nullable:
+                check(
+                    scope,
+                    InvalidRequest(
+                        "Missing required parameter: the request needs a JSON body.",
+                        code="missing_required_parameter",
+                    ),
+                    rule="required",
+                )
+            return
+        error = first_error(compiled(self._schema).iter_errors(body))
+        check(scope, error, rule=_rule(error), value=body)
+
+
+_UNPARSED = object()
+
+
+class OpenAIMultipartValidator(MultiPartFormDataValidator):
+    """Parse once, spool files to disk, validate the fields, hand the form on via the scope."""
+
+    async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
+        async def stream() -> AsyncGenerator[bytes, None]:
+            more = True
+            while more:
+                message = await receive()
+                more = message.get("more_body", False)
+                yield message.get("body", b"")
+
+        headers = Headers(scope=scope)
+        try:
+            form = await MultiPartParser(headers, stream(), max_files=16, max_fields=64).parse()
+        except MultiPartException as exc:
+            raise InvalidRequest(
+                f"Could not parse multipart form: {exc}", code="invalid_multipart"
+            ) from None
+        fields = normalise_form(form)
+        error = first_error(compiled(self._schema).iter_errors(fields))
+        check(scope, error, rule=_rule(error), value=None)
+        scope = dict(scope)
+        scope[FORM_SCOPE_KEY] = (form, fields)
+        # The body has been consumed: downstream sees an already-parsed, empty request.
+        scope["headers"] = [
+            (k, v) for k, v in scope["headers"] if k not in (b"content-type", b"content-length")
+        ] + [(b"content-type", PARSED_CONTENT_TYPE.encode()), (b"content-length", b"0")]
+
+        async def empty() -> dict[str, Any]:
+            return {"type": "http.request", "body": b"", "more_body": False}
+
+        return empty, scope
+
+
+def normalise_form(form: FormData) -> dict[str, Any]:
+    """Fields as the schema sees them: bracketed keys (``a[b]``) folded into objects,
+    numeric strings read as numbers, files replaced by a marker string."""
+    fields: dict[str, Any] = {}
+    for key, value in form.multi_items():
+        if isinstance(value, UploadFile):
+            fields[key] = "<file>"
+            continue
+        if "[" in key and key.endswith("]"):
+            outer, inner = key[:-1].split("[", 1)
+            target = fields.setdefault(outer, {})
+            if isinstance(target, dict):
+                target[inner] = _scalar(value)
+            continue
+        if key in fields and isinstance(fields[key], dict):
+            continue
+        parsed: Any = value
+        if value.startswith("{"):
+            try:
+                parsed = json.loads(value)
+            except ValueError:
+                parsed = value
+        fields[key] = parsed
+    return fields
+
+
+def _scalar(value: str) -> Any:
+    try:
+        return int(value)
+    except ValueError:
+        return value
+
+
+def _rule(error: APIError | None) -> str:
+    return (error.code or "invalid") if error is not None else ""
+
+
+def validator_map() -> dict[str, Any]:
+    body = MediaTypeDict(
+        {
+            **VALIDATOR_MAP["body"],
+            "*/*json": OpenAIJSONBodyValidator,
+            "multipart/form-data": OpenAIMultipartValidator,
+        }
+    )
+    return {
+        "parameter": OpenAIParameterValidator,
+        "body": body,
+        "response": VALIDATOR_MAP["response"],
+    }
