@@ -357,6 +357,43 @@ def test_auto_ranker_prefers_the_exact_phrase() -> None:
     assert one == index.search(["dog"], allowed=None, limit=2, ranker="none")
 
 
+def test_auto_rerank_can_promote_a_chunk_outside_the_cosine_top_k() -> None:
+    fill = " ".join(f"f{k}" for k in range(12))
+    index = SearchIndex()
+    index.add("a", [f"pie apple red {fill}"], 0)
+    index.add("b", [f"red apple pie {fill} extra"], 1)  # lower cosine, exact phrase
+    index.add("c", [f"unrelated words extra {fill}"], 2)
+    none = index.search(["red apple pie"], allowed=None, limit=1, ranker="none")
+    assert [h.doc_id for h in none] == ["a"]
+    auto = index.search(["red apple pie"], allowed=None, limit=1, ranker="auto")
+    assert [h.doc_id for h in auto] == ["b"]
+    assert auto[0].score > none[0].score
+
+
+def test_auto_rerank_exact_on_phrase_heavy_corpus(layout: str) -> None:
+    rng = random.Random(13)
+    vocab = ["red", "apple", "pie", "green", "tea", "cup", "hot", "sweet"]
+    fillers = [f"f{k}" for k in range(30)]
+    index = SearchIndex()
+    docs: Docs = {}
+    for i in range(80):
+        chunks = []
+        for _ in range(rng.randint(1, 3)):
+            words = rng.sample(vocab, rng.randint(2, 5)) + rng.sample(fillers, rng.randint(0, 12))
+            if rng.random() < 0.5:
+                rng.shuffle(words)
+            chunks.append(" ".join(words))
+        docs[f"d{i}"] = (i, chunks)
+        index.add(f"d{i}", chunks, i)
+        if i % 4 == 0:
+            for _ in range(3):
+                queries = [" ".join(rng.sample(vocab, rng.randint(2, 4)))]
+                limit = rng.choice([1, 2, 3, 5])
+                for ranker in ("auto", "none"):
+                    got = index.search(queries, allowed=None, limit=limit, ranker=ranker)
+                    assert_same(got, reference(docs, queries, limit=limit, ranker=ranker))
+
+
 def test_empty_and_unknown_queries() -> None:
     index = small_index()
     assert index.search([], allowed=None, limit=5) == []

@@ -60,6 +60,28 @@ def build_parser() -> argparse.ArgumentParser:
     )
     serve.add_argument("--max-upload-bytes", type=int, default=DEFAULT_MAX_UPLOAD_BYTES)
     serve.add_argument("--log-level", default="warning")
+
+    proxy = commands.add_parser(
+        "proxy", help="forward to an upstream and check both directions against openapi.yaml"
+    )
+    proxy.add_argument("--upstream", required=True, help="e.g. https://api.openai.com/v1")
+    proxy.add_argument("--host", default="127.0.0.1")
+    proxy.add_argument("--port", type=int, default=8001)
+    proxy.add_argument("--log-level", default="warning")
+
+    record = commands.add_parser("record", help="record a scenario through a proxy")
+    record.add_argument("--upstream", required=True)
+    record.add_argument("--out", required=True, type=Path, help="scenario file to write")
+    record.add_argument("--host", default="127.0.0.1")
+    record.add_argument("--port", type=int, default=8001)
+    record.add_argument("--log-level", default="warning")
+
+    replay = commands.add_parser("replay", help="replay a scenario and compare every answer")
+    replay.add_argument("file", type=Path)
+    replay.add_argument("--base-url", required=True, help="the target's API base, e.g. …/v1")
+    replay.add_argument("--ignore", action="append", default=[], metavar="PATH",
+                        help="a JSON path to skip when comparing (repeatable)")
+    replay.add_argument("--api-key", default="sk-vsmock-replay")
     return parser
 
 
@@ -111,6 +133,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
         return serve(args)
+    if args.command == "proxy":
+        from .proxy import run_proxy
+
+        return run_proxy(args)
+    if args.command == "record":
+        from .scenarios.record import run_record
+
+        return run_record(args)
+    if args.command == "replay":
+        from .scenarios.replay import run_replay
+
+        return run_replay(args)
     return 2  # pragma: no cover - argparse rejects unknown commands
 
 

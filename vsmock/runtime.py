@@ -28,7 +28,13 @@ class Runtime:
         self.reset_time = self.clock.now()
         self._errors: list[str] = []
         self._errors_lock = threading.Lock()
-        self.backend: Any = Backend(settings, self.clock, self.ids)
+        self.backend: Any
+        if settings.stateless:
+            from .stateless import StatelessBackend
+
+            self.backend = StatelessBackend(settings, self.clock, self.ids)
+        else:
+            self.backend = Backend(settings, self.clock, self.ids)
 
     @property
     def lenient_requests(self) -> bool:
