@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sysconfig
 import venv
 from pathlib import Path
 
@@ -13,11 +14,17 @@ from conftest import ROOT
 
 def test_pip_install_then_serve(tmp_path: Path) -> None:
     env_dir = tmp_path / "venv"
-    # Reuse the test environment's dependencies; what is checked is the wheel itself.
-    venv.EnvBuilder(system_site_packages=True, with_pip=True).create(env_dir)
+    venv.EnvBuilder(with_pip=True).create(env_dir)
     python = env_dir / "bin" / "python"
+    # Reuse the test environment's dependencies (a path line in a .pth file, which does not
+    # pull in that environment's own vsmock); what is checked is the wheel itself.
+    site_dir = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        capture_output=True, text=True, check=True,
+    ).stdout.strip()
+    Path(site_dir, "_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(
-        [str(python), "-m", "pip", "install", "-q", "--no-deps", str(ROOT)],
+        [str(python), "-m", "pip", "install", "-q", "--no-deps", "--no-build-isolation", str(ROOT)],
         check=True,
         cwd=tmp_path,
         timeout=600,

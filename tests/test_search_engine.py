@@ -1,7 +1,7 @@
 """Tests of the search engine (vsmock.search.index / ranking / rewrite / relevance).
 
 Scores are checked against an independent reference: a fresh ``TfidfVectorizer()`` fitted
-on the live chunks + ``cosine_similarity``, with the phrase boost recomputed in plain Python.
+on the live chunks + cosine similarity, with the phrase boost recomputed in plain Python.
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ from collections.abc import Collection, Iterator, Sequence
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
-from sklearn.metrics.pairwise import cosine_similarity
 
 import vsmock.search.index as index_module
 from vsmock.search.analysis import analyze
@@ -55,18 +54,17 @@ def reference(
         vec = TfidfVectorizer().fit(texts)
     except ValueError:  # empty vocabulary
         return []
-    cos = cosine_similarity(vec.transform(list(queries)), vec.transform(texts))
+    # rows are l2-normalised, so the dot product is the cosine similarity
+    cos = (vec.transform(list(queries)) @ vec.transform(texts).T).toarray()
+    chunk_bigrams = [set(zip(t, t[1:], strict=False)) for t in map(analyze, texts)]
     final = np.zeros(len(texts))
     for qi, query in enumerate(queries):
         q_tokens = analyze(query)
         q_bigrams = set(zip(q_tokens, q_tokens[1:], strict=False))
-        for i, text in enumerate(texts):
+        for i in np.flatnonzero(cos[qi] > 0):
             c = float(cos[qi, i])
             if ranker != "none" and q_bigrams:
-                tokens = analyze(text)
-                coverage = len(q_bigrams & set(zip(tokens, tokens[1:], strict=False))) / len(
-                    q_bigrams
-                )
+                coverage = len(q_bigrams & chunk_bigrams[i]) / len(q_bigrams)
                 c = c + PHRASE_WEIGHT * coverage * c * (1 - c)
             final[i] = max(final[i], c)
     out = []
@@ -139,27 +137,28 @@ def test_scores_equal_sklearn_refit_across_adds_and_removes(layout: str) -> None
     index = SearchIndex()
     docs: Docs = {}
     checks = 0
-    for step in churn(rng, index, docs, 400, rare=True):
+    for step in churn(rng, index, docs, 250, rare=True):
         assert len(index) == sum(len(c) for _, c in docs.values())
-        if step % 9:
+        if step % 10:
             continue
         query = random_query(rng)
         # every positive score, all chunks
+        expected = reference(docs, [query], limit=10_000)
         got = index.search([query], allowed=None, limit=10_000, ranker="none")
-        assert_same(got, reference(docs, [query], limit=10_000))
+        assert_same(got, expected)
         # top-10 agreement
         got = index.search([query], allowed=None, limit=10, ranker="none")
-        assert_same(got, reference(docs, [query], limit=10))
+        assert_same(got, expected[:10])
         checks += 1
-    assert checks > 40
+    assert checks >= 25
 
 
 def test_rankers_exact_top_k_with_several_queries_filters_and_threshold(layout: str) -> None:
     rng = random.Random(11)
     index = SearchIndex()
     docs: Docs = {}
-    for step in churn(rng, index, docs, 250):
-        if step % 5:
+    for step in churn(rng, index, docs, 200):
+        if step % 7:
             continue
         queries = [random_query(rng) for _ in range(rng.randint(1, 3))]
         ranker = rng.choice(RANKERS)
@@ -241,12 +240,12 @@ def build(ops: Sequence[tuple[str, str, list[str], int]]) -> SearchIndex:
 def test_identical_floats_run_to_run(monkeypatch: pytest.MonkeyPatch) -> None:
     rng = random.Random(3)
     ops: list[tuple[str, str, list[str], int]] = []
-    for i in range(120):
+    for i in range(80):
         if i % 4 == 3:
             ops.append(("remove", f"d{rng.randint(0, i)}", [], 0))
         else:
             ops.append(("add", f"d{i}", random_doc(rng), i))
-    queries = [random_query(rng) for _ in range(20)]
+    queries = [random_query(rng) for _ in range(12)]
 
     def results(index: SearchIndex) -> list[list[tuple[str, int, float]]]:
         return [
@@ -376,7 +375,7 @@ def test_auto_rerank_exact_on_phrase_heavy_corpus(layout: str) -> None:
     fillers = [f"f{k}" for k in range(30)]
     index = SearchIndex()
     docs: Docs = {}
-    for i in range(80):
+    for i in range(60):
         chunks = []
         for _ in range(rng.randint(1, 3)):
             words = rng.sample(vocab, rng.randint(2, 5)) + rng.sample(fillers, rng.randint(0, 12))
@@ -386,12 +385,13 @@ def test_auto_rerank_exact_on_phrase_heavy_corpus(layout: str) -> None:
         docs[f"d{i}"] = (i, chunks)
         index.add(f"d{i}", chunks, i)
         if i % 4 == 0:
-            for _ in range(3):
-                queries = [" ".join(rng.sample(vocab, rng.randint(2, 4)))]
-                limit = rng.choice([1, 2, 3, 5])
-                for ranker in ("auto", "none"):
-                    got = index.search(queries, allowed=None, limit=limit, ranker=ranker)
-                    assert_same(got, reference(docs, queries, limit=limit, ranker=ranker))
+            queries = [
+                " ".join(rng.sample(vocab, rng.randint(2, 4))) for _ in range(rng.randint(1, 3))
+            ]
+            limit = rng.choice([1, 2, 3, 5])
+            ranker = "auto" if i % 8 else "none"
+            got = index.search(queries, allowed=None, limit=limit, ranker=ranker)
+            assert_same(got, reference(docs, queries, limit=limit, ranker=ranker))
 
 
 def test_empty_and_unknown_queries() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import functools
 import json
+import threading
 from dataclasses import replace
 from functools import partial
 from importlib import resources
@@ -10,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import connexion
+import yaml
 from connexion.jsonifier import Jsonifier
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
@@ -22,6 +25,7 @@ from connexion.resolver import Resolver
 
 from . import handlers
 from .envelope import HANDLERS
+from .fastpath import FastPath, Routes
 from .middleware import ADMIN_PREFIX
 from .middleware.auth import AuthMiddleware
 from .middleware.faults import FaultMiddleware
@@ -31,6 +35,11 @@ from .middleware.uploads import UploadLimitMiddleware
 from .runtime import Runtime
 from .settings import Settings
 from .validation import validator_map
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - an optional speed-up
+    orjson = None  # type: ignore[assignment]
 
 API_PREFIX = "/v1"
 
@@ -47,15 +56,59 @@ def admin_spec_path() -> Path:
     return Path(__file__).resolve().parent / "admin.yaml"
 
 
+class _Json:
+    """The ``json`` module as Connexion's Jsonifier uses it, writing with orjson when it is
+    installed (several times faster). Values orjson refuses (integers beyond 64 bits, lone
+    surrogates) are written by ``json``, with the same compact separators."""
+
+    loads = staticmethod(json.loads)
+
+    @staticmethod
+    def dumps(data: Any, **kwargs: Any) -> str:
+        if orjson is not None:
+            try:
+                return str(orjson.dumps(data).decode())
+            except TypeError:
+                pass
+        return json.dumps(data, **kwargs)
+
+
 class VsmockApp(connexion.AsyncApp):
     """A Connexion app that carries the runtime it serves."""
 
     runtime: Runtime
 
 
-def create_app(settings: Settings | None = None, **overrides: Any) -> VsmockApp:
+def preload_in_background() -> None:
+    """Load the search engine (numpy, scipy, scikit-learn) on a background thread once the
+    server listens: startup does not wait for it, and the first search or attach rarely
+    does."""
+
+    def preload() -> None:
+        import vsmock.search.index
+        import vsmock.search.rewrite  # noqa: F401
+
+    threading.Thread(target=preload, name="vsmock-preload", daemon=True).start()
+
+
+@functools.cache
+def _load_yaml(path: Path) -> dict[str, Any]:
+    """A spec file, parsed once per process with libyaml when available (Connexion would
+    parse it again, in pure Python, for every mount)."""
+    loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
+    with path.open("rb") as f:
+        spec: dict[str, Any] = yaml.load(f, Loader=loader)
+    return spec
+
+
+def create_app(
+    settings: Settings | None = None, *, fastpath: bool = True, **overrides: Any
+) -> VsmockApp:
+    """The app. ``fastpath=False`` leaves every request to Connexion's own stack (the fast
+    path must answer exactly as that stack does; tests compare the two)."""
     settings = replace(settings or Settings(), **overrides)
     runtime = Runtime(settings)
+    routes = Routes()
     middlewares = [
         ServerErrorMiddleware,
         partial(RuntimeMiddleware, runtime=runtime),
@@ -63,6 +116,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> VsmockApp:
         AuthMiddleware,
         UploadLimitMiddleware,
         FaultMiddleware,
+        *([partial(FastPath, routes=routes)] if fastpath else []),
         ExceptionMiddleware,
         RoutingMiddleware,
         RequestValidationMiddleware,
@@ -73,7 +127,7 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> VsmockApp:
     app = VsmockApp(
         "vsmock",
         middlewares=middlewares,
-        jsonifier=Jsonifier(json, separators=(",", ":")),
+        jsonifier=Jsonifier(_Json, separators=(",", ":")),
     )
     app.runtime = runtime
     options: dict[str, Any] = {
@@ -81,14 +135,18 @@ def create_app(settings: Settings | None = None, **overrides: Any) -> VsmockApp:
         "pythonic_params": True,
         "validator_map": validator_map(),
     }
-    app.add_api(admin_spec_path(), base_path=ADMIN_PREFIX, validate_responses=True, **options)
+    app.add_api(
+        _load_yaml(admin_spec_path()), base_path=ADMIN_PREFIX, validate_responses=True, **options
+    )
     for base_path in (API_PREFIX, ""):
         app.add_api(
-            spec_path(),
+            _load_yaml(spec_path()),
             base_path=base_path,
             validate_responses=settings.validate_responses,
             **options,
         )
     for error_class, handler in HANDLERS:
         app.add_error_handler(error_class, handler)
+    if fastpath:
+        routes.build(app.middleware.apis, HANDLERS, include=lambda base: base != ADMIN_PREFIX)
     return app

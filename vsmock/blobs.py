@@ -16,6 +16,8 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import IO, Any, BinaryIO
 
+from .database import DamagedState
+
 
 class BlobStore:
     def __init__(self, directory: str | os.PathLike[str] | None, *, fsync: bool = False):
@@ -82,8 +84,12 @@ class BlobStore:
             path = self._chunk_path(vector_store_id, file_id)
             try:
                 texts = json.loads(path.read_text(encoding="utf-8"))
-            except FileNotFoundError:
+            except FileNotFoundError:  # a file that did not complete has no chunks
                 texts = []
+            except (ValueError, UnicodeDecodeError) as exc:
+                raise DamagedState(path, f"unreadable chunk texts: {exc}", data_dir=self.root)
+            if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
+                raise DamagedState(path, "not a list of chunk texts", data_dir=self.root)
             self._chunk_cache[key] = texts
         return texts
 
@@ -96,6 +102,28 @@ class BlobStore:
         for key in [k for k in self._chunk_cache if k[0] == vector_store_id]:
             del self._chunk_cache[key]
         shutil.rmtree(self._chunks / vector_store_id, ignore_errors=True)
+
+    # -- recovery ----------------------------------------------------------------------------
+    def sweep(self, files: set[str], chunks: set[tuple[str, str]]) -> None:
+        """Remove what no record refers to: left by a crash between writing bytes and
+        recording them (or between forgetting a record and deleting its bytes), or a
+        half-written ``.part``. ``files``: live file ids; ``chunks``: live (store, file)."""
+        with os.scandir(self._blobs) as entries:
+            for entry in entries:
+                if entry.name not in files:
+                    _remove(entry)
+        with os.scandir(self._chunks) as stores:
+            for store in stores:
+                if not store.is_dir(follow_symlinks=False):
+                    _remove(store)
+                    continue
+                with os.scandir(store.path) as entries:
+                    for entry in entries:
+                        file_id = entry.name.removesuffix(".json")
+                        if not entry.name.endswith(".json") or (store.name, file_id) not in chunks:
+                            _remove(entry)
+                if not any(os.scandir(store.path)):
+                    os.rmdir(store.path)
 
     # -- lifecycle ---------------------------------------------------------------------------
     def clear(self) -> None:
@@ -116,3 +144,10 @@ class BlobStore:
         if self._fsync:
             f.flush()
             os.fsync(f.fileno())
+
+
+def _remove(entry: os.DirEntry[str]) -> None:
+    if entry.is_dir(follow_symlinks=False):
+        shutil.rmtree(entry.path, ignore_errors=True)
+    else:
+        os.unlink(entry.path)

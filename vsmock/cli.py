@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import signal
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
+from typing import Any
 
 from .settings import DEFAULT_MAX_UPLOAD_BYTES, DEFAULT_POLL_AFTER_MS, Settings
 
@@ -105,7 +107,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from .app import API_PREFIX, create_app
+    from .app import API_PREFIX, create_app, preload_in_background
     from .database import DamagedState
     from .server import make_server
 
@@ -118,15 +120,43 @@ def serve(args: argparse.Namespace) -> int:
 
     def ready(url: str) -> None:
         print(f"vsmock listening on {url}{API_PREFIX}  (admin: {url}/__admin)", flush=True)
+        preload_in_background()
 
     server = make_server(
         app, settings.host, settings.port, on_ready=ready, log_level=args.log_level
     )
+
+    def stopped() -> None:
+        if app.runtime.mode == "stateless":
+            print(app.runtime.violations.summary(), flush=True)
+        app.runtime.close()
+
+    run_until_stopped(server, stopped)
+    return 0
+
+
+class _Stopped(Exception):
+    """SIGTERM, turned into an exception so that shutdown code runs."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped(signum)
+
+
+def run_until_stopped(server: Any, stopped: Callable[[], None]) -> None:
+    """Run a uvicorn server until Ctrl-C or SIGTERM, then call ``stopped``.
+
+    uvicorn shuts down gracefully and then raises the signal again; with the default
+    SIGTERM handler that would end the process before any ``finally`` runs.
+    """
+    previous = signal.signal(signal.SIGTERM, _stop)
     try:
         server.run()
+    except (KeyboardInterrupt, _Stopped):
+        pass
     finally:
-        app.runtime.close()
-    return 0
+        signal.signal(signal.SIGTERM, previous)
+        stopped()
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -30,7 +30,7 @@ from typing import Any
 
 from tinydb import TinyDB
 from tinydb.storages import Storage
-from tinydb.table import Document, Table
+from tinydb.table import Table
 
 SNAPSHOT = "state.json"
 LOG = "state.log"
@@ -40,12 +40,13 @@ FORMAT_VERSION = 1
 class DamagedState(Exception):
     """The state on disk cannot be read back; names the file and the way out."""
 
-    def __init__(self, path: Path, detail: str):
+    def __init__(self, path: Path, detail: str, *, data_dir: Path | None = None):
+        data_dir = data_dir or path.parent
         super().__init__(
             f"vsmock: the state file {path} is damaged ({detail}). vsmock will not start on "
-            f"damaged state, so that nothing is lost silently. Keep a copy of {path.parent} for "
+            f"damaged state, so that nothing is lost silently. Keep a copy of {data_dir} for "
             "inspection, then either restore it from a backup, or start on an empty state with "
-            f"--data-dir pointing at a new directory (or delete {path.parent} to discard it)."
+            f"--data-dir pointing at a new directory (or delete {data_dir} to discard it)."
         )
         self.path = path
 
@@ -114,8 +115,9 @@ class RecordTable(Table):
         self._update_table(replace)
 
     def fetch(self, doc_id: str) -> dict[str, Any] | None:
-        doc = self.get(doc_id=doc_id)  # type: ignore[call-overload]
-        return dict(doc) if isinstance(doc, Document) else None
+        """A copy of one record (TinyDB's ``get(doc_id=…)``, without its Document wrapper)."""
+        raw = self._read_table().get(doc_id)
+        return dict(raw) if raw is not None else None
 
     def delete(self, doc_id: str) -> None:
         if doc_id in self._read_table():
@@ -287,6 +289,9 @@ class Database(TinyDB):
     default_storage_class = LogStorage  # type: ignore[assignment]
 
     def table(self, name: str, **kwargs: Any) -> RecordTable:
+        known = self._tables.get(name)
+        if known is not None and not kwargs:  # the common case, on every operation
+            return known  # type: ignore[return-value]
         table = super().table(name, cache_size=0, **kwargs)
         assert isinstance(table, RecordTable)
         return table

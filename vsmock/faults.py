@@ -1,4 +1,11 @@
-"""Injected faults and latency: the next N matching requests fail (or slow down)."""
+"""Injected faults and latency: the next N matching requests fail (or slow down).
+
+A fault matches a request when the method matches (if one is given) and the path
+starts with ``path_prefix``. The API is served both under ``/v1`` and at the root,
+so a leading ``/v1`` is ignored on both sides: ``/v1/files`` matches ``/files``
+and the other way round. Each request consumes at most one fault: the oldest
+armed one that matches. A fault is dropped once its count is spent.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +14,15 @@ from dataclasses import dataclass
 from typing import Any
 
 FAULT_STATUSES = (408, 409, 429, 500, 502, 503)
+DEFAULT_RETRY_AFTER_MS = 1000  # a 429 always tells the client when to come back
+API_PREFIX = "/v1"
+
+
+def api_path(path: str) -> str:
+    """The path as the API sees it, whether it came under /v1 or at the root."""
+    if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
+        return path[len(API_PREFIX) :] or "/"
+    return path
 
 
 @dataclass
@@ -18,9 +34,15 @@ class Fault:
     retry_after_ms: int | None = None
     delay_ms: int = 0
 
+    def __post_init__(self) -> None:
+        if self.status == 429 and self.retry_after_ms is None:
+            self.retry_after_ms = DEFAULT_RETRY_AFTER_MS
+        if self.method is not None:
+            self.method = self.method.upper()
+
     def matches(self, method: str, path: str) -> bool:
-        return path.startswith(self.path_prefix) and (
-            self.method is None or self.method.upper() == method.upper()
+        return api_path(path).startswith(api_path(self.path_prefix)) and (
+            self.method is None or self.method == method.upper()
         )
 
     def to_dict(self) -> dict[str, Any]:

@@ -45,6 +45,7 @@ class Entry:
             "time": self.time,
             "fault": self.fault,
             "request_headers": self.request_headers,
+            "response_headers": self.response_headers,
             "request_body": describe_body(
                 self.request_body, self.request_headers.get("content-type", "")
             ),

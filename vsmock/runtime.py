@@ -16,8 +16,10 @@ from .violations import Violations
 
 
 class Runtime:
-    def __init__(self, settings: Settings):
+    def __init__(self, settings: Settings, *, mode: str | None = None):
         self.settings = settings
+        # "stateful", "stateless" (contract mode) or "proxy" (the validating proxy)
+        self.mode = mode or ("stateless" if settings.stateless else "stateful")
         self.clock = Clock(settings.now)
         self.ids = IdSource(settings.seed)
         self.journal = Journal(settings.journal_size)
@@ -29,7 +31,7 @@ class Runtime:
         self._errors: list[str] = []
         self._errors_lock = threading.Lock()
         self.backend: Any
-        if settings.stateless:
+        if self.mode != "stateful":  # nothing is stored in contract mode or in the proxy
             from .stateless import StatelessBackend
 
             self.backend = StatelessBackend(settings, self.clock, self.ids)
@@ -38,6 +40,9 @@ class Runtime:
 
     @property
     def lenient_requests(self) -> bool:
+        """Record contract violations and answer anyway (the proxy always forwards)."""
+        if self.mode == "proxy":
+            return True
         return self.settings.stateless and not self.settings.strict_requests
 
     def reset(self, seed: int | None = None, now: float | None = None) -> None:

@@ -12,9 +12,11 @@ in memory; the parsed form is handed to the handler through the ASGI scope.
 
 from __future__ import annotations
 
+import io
 import json
-from collections.abc import AsyncGenerator, AsyncIterator
+from collections.abc import AsyncGenerator
 from typing import Any
+from urllib.parse import parse_qsl, urlencode
 
 from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator
@@ -33,6 +35,7 @@ from starlette.types import Receive, Scope
 
 from .backend.limits import PREFIXES, id_error
 from .errors import APIError, InvalidRequest
+from .fastpath import fast_validator, query_lists
 from .schema_errors import first_error
 
 FORM_SCOPE_KEY = "vsmock.form"
@@ -46,30 +49,68 @@ def compiled(schema: dict[str, Any]) -> Validator:
     entry = _compiled.get(id(schema))
     if entry is None or entry[0] is not schema:
         validator = Draft4RequestValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
-        entry = _compiled[id(schema)] = (schema, validator)
+        entry = _compiled[id(schema)] = (schema, _Confirmed(validator, fast_validator(schema)))
     return entry[1]
+
+
+class _Confirmed:
+    """A validator whose ``iter_errors`` skips the Python walk when the compiled Rust
+    validator confirms the value (performance only: failures are the Python validator's)."""
+
+    def __init__(self, python: Any, fast: Any):
+        self._python = python
+        self._fast = fast
+
+    def iter_errors(self, instance: Any) -> Any:
+        if self._fast is not None and self._fast(instance):
+            return iter(())
+        return self._python.iter_errors(instance)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._python, name)
+
+
+def lenient(scope: Scope) -> bool:
+    runtime = scope.get("vsmock.runtime")
+    return runtime is not None and bool(runtime.lenient_requests)
 
 
 def check(scope: Scope, error: APIError | None, *, rule: str, value: Any = None) -> None:
     """Raise ``error``, or only record it when the server answers contract violations."""
     if error is None:
         return
-    runtime = scope.get("vsmock.runtime")
-    if runtime is not None and runtime.lenient_requests:
-        runtime.violations.record(scope, error, rule=rule, value=value)
+    if lenient(scope):
+        scope["vsmock.runtime"].violations.record(scope, error, rule=rule, value=value)
         return
     raise error
 
 
+def check_schema(
+    scope: Scope, validator: Validator, value: Any, root: str | None = None
+) -> None:
+    """Raise the most relevant schema failure; in lenient mode record every one of them."""
+    if lenient(scope):
+        for failure in validator.iter_errors(value):
+            error = first_error([failure], root)
+            check(scope, error, rule=_rule(error), value=value)
+        return
+    error = first_error(validator.iter_errors(value), root)
+    check(scope, error, rule=_rule(error), value=value)
+
+
 class OpenAIParameterValidator(ParameterValidator):
     def validate(self, scope: Scope) -> None:
-        request = ConnexionRequest(scope, uri_parser=self.uri_parser)
+        # What ConnexionRequest(scope).query_params / .path_params give, read directly.
         for location, values in (
-            ("query", request.query_params),
-            ("path", request.path_params),
+            ("query", self.uri_parser.resolve_query(query_lists(scope))),
+            ("path", self.uri_parser.resolve_path(scope.get("path_params", {}))),
         ):
+            seen: set[str] = set()
             for param in self.parameters.get(location, []):
                 name = param["name"]
+                if name in seen:  # Connexion appends path-level parameters to a shared list
+                    continue
+                seen.add(name)
                 value = values.get(name)
                 if value is None:
                     if param.get("required"):
@@ -88,6 +129,15 @@ class OpenAIParameterValidator(ParameterValidator):
                 if error is None and location == "path" and _checks_prefix(scope, name):
                     error = id_error(name, value)
                 check(scope, error, rule=_rule(error), value=value)
+                if error is not None and location == "query" and error.code == "invalid_type":
+                    _drop_query_param(scope, name)  # lenient: answer as if it were not sent
+
+
+def _drop_query_param(scope: Scope, name: str) -> None:
+    """Remove a query parameter whose value cannot take its type (it would fail conversion)."""
+    pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+    kept = [(k, v) for k, v in pairs if k != name]
+    scope["query_string"] = urlencode(kept).encode("latin-1")
 
 
 def _checks_prefix(scope: Scope, name: str) -> bool:
@@ -140,8 +190,7 @@ class OpenAIJSONBodyValidator(JSONRequestBodyValidator):
                     rule="required",
                 )
             return
-        error = first_error(compiled(self._schema).iter_errors(body))
-        check(scope, error, rule=_rule(error), value=body)
+        check_schema(scope, compiled(self._schema), body)
 
 
 _UNPARSED = object()
@@ -159,6 +208,11 @@ class OpenAIMultipartValidator(MultiPartFormDataValidator):
                 yield message.get("body", b"")
 
         headers = Headers(scope=scope)
+        if "content-type" not in headers:  # Connexion only checks types that were sent
+            raise InvalidRequest(
+                "Invalid Content-type (none), expected ['multipart/form-data']",
+                code="invalid_multipart",
+            )
         try:
             form = await MultiPartParser(headers, stream(), max_files=16, max_fields=64).parse()
         except MultiPartException as exc:
@@ -166,8 +220,9 @@ class OpenAIMultipartValidator(MultiPartFormDataValidator):
                 f"Could not parse multipart form: {exc}", code="invalid_multipart"
             ) from None
         fields = normalise_form(form)
-        error = first_error(compiled(self._schema).iter_errors(fields))
-        check(scope, error, rule=_rule(error), value=None)
+        check_schema(scope, compiled(self._schema), fields)
+        if lenient(scope):
+            form = _with_missing_files(form, self._schema)
         scope = dict(scope)
         scope[FORM_SCOPE_KEY] = (form, fields)
         # The body has been consumed: downstream sees an already-parsed, empty request.
@@ -179,6 +234,20 @@ class OpenAIMultipartValidator(MultiPartFormDataValidator):
             return {"type": "http.request", "body": b"", "more_body": False}
 
         return empty, scope
+
+
+def _with_missing_files(form: FormData, schema: dict[str, Any]) -> FormData:
+    """Lenient mode answers an upload without its file part as the upload of an empty file."""
+    missing = [
+        name
+        for name, prop in schema.get("properties", {}).items()
+        if prop.get("format") == "binary" and not isinstance(form.get(name), UploadFile)
+    ]
+    if not missing:
+        return form
+    items = [(k, v) for k, v in form.multi_items() if k not in missing]
+    items += [(name, UploadFile(io.BytesIO(), filename="upload")) for name in missing]
+    return FormData(items)
 
 
 def normalise_form(form: FormData) -> dict[str, Any]:

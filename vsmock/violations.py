@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from .errors import APIError
+
+SINK_SCOPE_KEY = "vsmock.violations"
 
 
 class Violations:
@@ -16,7 +19,7 @@ class Violations:
 
     def record(
         self,
-        scope: dict[str, Any],
+        scope: Mapping[str, Any],
         error: APIError,
         *,
         rule: str,
@@ -36,6 +39,9 @@ class Violations:
         }
         with self._lock:
             self._items.append(item)
+        sink = scope.get(SINK_SCOPE_KEY)
+        if isinstance(sink, list):  # the proxy collects each exchange's violations
+            sink.append(item)
 
     def add(self, item: dict[str, Any]) -> None:
         with self._lock:
@@ -53,10 +59,13 @@ class Violations:
         items = self.list()
         if not items:
             return "vsmock: no contract violations."
-        counts = Counter((i["operation"], i["parameter"], i["rule"]) for i in items)
-        lines = [f"vsmock: {len(items)} contract violation(s):"]
-        for (operation, parameter, rule), n in counts.most_common():
-            lines.append(f"  {n:5d}  {operation}  {parameter or '-'}  {rule}")
+        counts = Counter((i["direction"], i["operation"], i["parameter"], i["rule"]) for i in items)
+        lines = [
+            f"vsmock: {len(items)} contract violation(s) (count, direction, operation, "
+            "parameter, rule):"
+        ]
+        for (direction, operation, parameter, rule), n in counts.most_common():
+            lines.append(f"  {n:5d}  {direction:8s} {operation or '-'}  {parameter or '-'}  {rule}")
         return "\n".join(lines)
 
 

@@ -2,8 +2,9 @@
 
 With the defaults (0 polls, 0 seconds) a file is final as soon as it is attached.
 Otherwise a file stays ``in_progress`` until both conditions that are set hold:
-it has been read ``polls`` times (a retrieve of that vector-store file, or of a
-batch that holds it; the N-th read returns the final status), and the mock clock
+it has been read ``polls`` times (a retrieve of that vector-store file, of a
+batch that holds it, or of its vector store; the N-th read returns the final
+status; lists and searches are not status reads), and the mock clock
 has reached ``attached + seconds``. ``fail`` makes the next K attached files end
 ``failed`` with the given ``last_error.code``.
 """

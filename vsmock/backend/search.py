@@ -12,7 +12,6 @@ from typing import Any
 
 from ..errors import InvalidRequest
 from ..search.filters import FilterError, matches, validate_filter
-from ..search.rewrite import rewrite_query
 from .state import BackendState, operation
 
 
@@ -27,6 +26,8 @@ def search_queries(body: dict[str, Any]) -> tuple[list[str], list[str]]:
             code="empty_array",
         )
     if body.get("rewrite_query"):
+        from ..search.rewrite import rewrite_query  # scikit-learn's stop words: on first use
+
         return queries, [rewrite_query(q) for q in queries]
     return queries, queries
 
@@ -45,16 +46,19 @@ class SearchMixin(BackendState):
         ranking = body.get("ranking_options") or {}
         limit = body.get("max_num_results", 10)
         table = self.vsf_table(vector_store_id)
-        records: dict[str, dict[str, Any]] = {}
-        for vsf in table.records():
-            if vsf["status"] != "completed":
-                continue
-            if filters is not None and not matches(filters, vsf.get("attributes") or {}):
-                continue
-            records[vsf["id"]] = vsf
+        # The index holds exactly the store's completed files (state.py adds a file when it
+        # completes and removes it when it is dropped), so without filters every indexed
+        # file is searchable and no per-file work is needed.
+        allowed: set[str] | None = None
+        if filters is not None:
+            allowed = {
+                vsf["id"]
+                for vsf in table.records()
+                if vsf["status"] == "completed" and matches(filters, vsf.get("attributes") or {})
+            }
         hits = self._index_of(vector_store_id).search(
             searched,
-            allowed=records.keys(),
+            allowed=allowed,
             limit=limit,
             score_threshold=float(ranking.get("score_threshold", 0.0)),
             ranker=ranking.get("ranker", "auto"),
@@ -63,12 +67,15 @@ class SearchMixin(BackendState):
         for hit in hits:
             item = items.get(hit.doc_id)
             if item is None:
+                vsf = table.fetch(hit.doc_id)
+                if vsf is None or vsf["status"] != "completed":  # never, by the invariant above
+                    continue
                 upload = self.files_table.fetch(hit.doc_id)
                 item = items[hit.doc_id] = {
                     "file_id": hit.doc_id,
                     "filename": upload["filename"] if upload else "",
                     "score": hit.score,
-                    "attributes": records[hit.doc_id].get("attributes") or {},
+                    "attributes": vsf.get("attributes") or {},
                     "content": [],
                 }
             texts = self.blobs.read_chunks(vector_store_id, hit.doc_id)

@@ -11,7 +11,7 @@ import heapq
 import threading
 from collections import Counter
 from collections.abc import Callable
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..blobs import BlobStore
 from ..clock import Clock
@@ -24,11 +24,13 @@ from ..errors import (
     VectorStoreNotFound,
 )
 from ..ids import IdSource
-from ..search.index import SearchIndex
 from ..settings import Settings
 from .ingestion import Outcome, failed, ingest
 from .pagination import Ordering
 from .processing import FAIL_MESSAGES, Processing, is_due
+
+if TYPE_CHECKING:  # the search engine (numpy, scipy, scikit-learn) loads on first use
+    from ..search.index import SearchIndex
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -90,6 +92,11 @@ class BackendState:
                     )
             for batch in self.batch_table(vs_id).records():
                 self._bump_seq(batch["seq"])
+        # Bytes no record refers to (a crash between writing them and recording them).
+        self.blobs.sweep(
+            set(self._file_order.ids()),
+            {(vs_id, f) for vs_id, order in self._vsf_order.items() for f in order.ids()},
+        )
 
     def _bump_seq(self, seq: int) -> None:
         self._seq = max(self._seq, seq)
@@ -139,6 +146,8 @@ class BackendState:
     def _index_of(self, vs_id: str) -> SearchIndex:
         index = self._indexes.get(vs_id)
         if index is None:
+            from ..search.index import SearchIndex
+
             index = self._indexes[vs_id] = SearchIndex()
         return index
 

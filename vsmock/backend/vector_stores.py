@@ -84,7 +84,14 @@ class VectorStoresMixin(BackendState):
 
     @operation
     def get_vector_store(self, *, vector_store_id: str) -> dict[str, Any]:
-        return self.vector_store_object(self._store(vector_store_id))
+        """A retrieve of the store is a status read of each of its in-progress files."""
+        store = self._store(vector_store_id)
+        table = self.vsf_table(vector_store_id)
+        for file_id in sorted(self._pending[vector_store_id]):
+            vsf = table.fetch(file_id)
+            if vsf is not None:
+                self._poll(vsf)
+        return self.vector_store_object(store)
 
     @operation
     def modify_vector_store(self, *, vector_store_id: str, body: dict[str, Any]) -> dict[str, Any]:

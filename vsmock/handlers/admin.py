@@ -10,7 +10,7 @@ from ._context import runtime
 
 def health() -> Any:
     rt = runtime()
-    return {"status": "ok", "mode": "stateless" if rt.settings.stateless else "stateful"}
+    return {"status": "ok", "mode": rt.mode}
 
 
 def reset(body: dict[str, Any] | None = None) -> Any:
@@ -107,3 +107,41 @@ def clear_violations() -> Any:
 
 def list_errors() -> Any:
     return {"data": runtime().take_errors()}
+
+
+def export_scenario() -> Any:
+    from ..errors import Conflict
+    from ..scenarios import ScenarioIncomplete, ScenarioUnavailable, export
+
+    try:
+        return export(runtime()).to_dict()
+    except ScenarioIncomplete as exc:
+        raise Conflict(str(exc), code="scenario_incomplete") from None
+    except ScenarioUnavailable as exc:
+        raise Conflict(str(exc), code="scenario_unavailable") from None
+
+
+def load_scenario(body: dict[str, Any]) -> Any:
+    from connexion import request
+
+    from ..errors import Conflict, InvalidRequest
+    from ..scenarios import ScenarioError, ScenarioMismatch, load_into
+    from ..scenarios.targets import BoundApp
+
+    rt = runtime()
+    source: Any = body
+    if "version" not in body and isinstance(body.get("path"), str):
+        source = body["path"]
+    app = request.scope.get("app")  # the whole app serving this request
+    try:
+        result = load_into(BoundApp(app, rt) if app is not None else rt, source)
+    except ScenarioMismatch as exc:
+        raise Conflict(str(exc), code="scenario_mismatch") from None
+    except ScenarioError as exc:
+        raise InvalidRequest(str(exc), code="invalid_scenario") from None
+    return {
+        "status": "ok",
+        "interactions": result.total,
+        "seed": rt.reset_seed,
+        "now": rt.reset_time,
+    }

@@ -43,7 +43,15 @@ class FaultMiddleware:
         entry = scope.get("vsmock.journal_entry")
         if entry is not None:
             entry.fault = True
+        await drain(receive)  # read the body first: the journal records it, as for any request
         await send_error(send, injected(fault.status, fault.retry_after_ms))
+
+
+async def drain(receive: Receive) -> None:
+    while True:
+        message = await receive()
+        if message["type"] != "http.request" or not message.get("more_body", False):
+            return
 
 
 def injected(status: int, retry_after_ms: int | None) -> APIError:

@@ -10,10 +10,6 @@ from ..runtime import Runtime
 from .responses import send_error
 
 
-class _TooLarge(Exception):
-    pass
-
-
 class UploadLimitMiddleware:
     def __init__(self, app: ASGIApp):
         self.app = app
@@ -39,7 +35,9 @@ class UploadLimitMiddleware:
             message = await receive()
             seen += len(message.get("body", b""))
             if seen > limit:
-                raise _TooLarge
+                # An APIError: whoever reads the body (a validator, a handler) lets it reach
+                # the envelope's handler, which answers 413.
+                raise error
             return message
 
         async def watched(message: Message) -> None:
@@ -50,6 +48,6 @@ class UploadLimitMiddleware:
 
         try:
             await self.app(scope, counted, watched)
-        except _TooLarge:
+        except PayloadTooLarge:
             if not started:
                 await send_error(send, error)

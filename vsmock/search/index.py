@@ -46,7 +46,14 @@ Design (why it is fast)
       segment, accumulates dot products with one ``bincount`` per segment, multiplies by
       the cached inverse norms and picks the best rows with ``argpartition``. The phrase
       re-ranker only looks at the token sequences of the rows that can still reach the top
-      ``limit`` (see :meth:`SearchIndex._band`).
+      ``limit`` (see :meth:`SearchIndex._band`), so the result is the exact top ``limit``
+      of the re-ranked scores without re-ranking every matching chunk.
+
+Memory
+    Per posting (distinct term of a chunk): 4 bytes of row id + 8 bytes of squared count;
+    per token: 4 bytes of term id; per chunk: ~40 bytes. Tombstoned rows and dead terms are
+    reclaimed as described above. A search allocates a few dense arrays of one float per
+    stored chunk (and, with ``allowed``, one byte per document ever added).
 """
 
 from __future__ import annotations
@@ -269,29 +276,20 @@ class SearchIndex:
             allowed_mask[allowed_nums] = True
         threshold = float(score_threshold)
 
-        scored: list[tuple[_Plan, FloatArray]] = []
-        bands: list[IntArray] = []
+        band_rows: list[IntArray] = []
+        band_scores: list[FloatArray] = []
         for text in queries:
             plan = self._plan(text)
-            if not plan.ids:
-                continue
-            cos = self._cosine(plan)
-            scored.append((plan, cos))
-            bands.append(self._band(cos, plan, view, allowed_mask, limit, threshold, weight))
-        if not bands:
+            if plan.ids:
+                cos = self._cosine(plan)
+                rows, scores = self._band(cos, plan, view, allowed_mask, limit, threshold, weight)
+                band_rows.append(rows)
+                band_scores.append(scores)
+        if not band_rows:
             return []
-        rows = np.unique(np.concatenate(bands))
+        rows, final = _max_per_row(np.concatenate(band_rows), np.concatenate(band_scores))
         if rows.size == 0:
             return []
-        final = np.zeros(rows.size, dtype=np.float64)
-        gathered: tuple[NDArray[np.int32], IntArray] | None = None
-        for plan, cos in scored:
-            f = cos[rows]
-            if weight > 0 and plan.n_bigrams:
-                if gathered is None:
-                    gathered = self._gather(rows)
-                f = ranking.boost(f, self._coverage(gathered, plan), weight)
-            np.maximum(final, f, out=final)
         final = np.clip(np.round(final, SCORE_DECIMALS), 0.0, 1.0)
         keep = (final > 0) & (final >= threshold)
         rows, final = rows[keep], final[keep]
@@ -348,7 +346,9 @@ class SearchIndex:
                 if lo == hi:
                     continue
                 rows_parts.append(post_rows[lo:hi])
-                w_parts.append(np.sqrt(post_sq[lo:hi]) * coef)
+                weights = np.sqrt(post_sq[lo:hi])
+                weights *= coef
+                w_parts.append(weights)
             if not rows_parts:
                 continue
             acc[start : start + seg.n_rows] = np.bincount(
@@ -366,14 +366,19 @@ class SearchIndex:
         limit: int,
         threshold: float,
         weight: float,
-    ) -> IntArray:
-        """Rows that may be among this query's ``limit`` best under the ranker.
+    ) -> tuple[IntArray, FloatArray]:
+        """The rows that may be among this query's ``limit`` best, with their final scores.
 
-        The top ``limit`` rows by cosine get their final score; ``low`` is the smallest.
-        A row whose best possible final score (``ranking.upper_bound``) is below ``low``
-        is beaten by at least ``limit`` rows and is dropped. With several queries, a row in
-        the overall top ``limit`` is in the top ``limit`` of the query giving its max, so
-        the union of the bands contains the overall answer.
+        The top ``limit`` rows by cosine get their final score; ``low`` is the smallest. A row
+        whose best possible final score (``ranking.upper_bound``) is below ``low`` is beaten by
+        at least ``limit`` rows and is left out; so are rows that cannot reach the threshold.
+
+        Several queries: a chunk's score is the max over the queries, taken here only over
+        the queries whose band holds the chunk. That is exact for every chunk of the answer:
+        if query ``q`` left chunk ``r`` out, ``score_q(r) < low_q``; so either the max is
+        reached elsewhere anyway (another score is >= ``low_q``), or all of ``r``'s scores
+        are below ``low_q`` and the ``limit`` chunks of ``q``'s top beat ``r``, which is
+        then not in the answer (with its true score it would not be either).
         """
         boosting = weight > 0 and plan.n_bigrams > 0
         w = weight if boosting else 0.0
@@ -382,13 +387,24 @@ class SearchIndex:
         if allowed_mask is not None:
             cand = cand[allowed_mask[view.doc_num[cand]]]
         if cand.size <= limit:
-            return cand
+            return cand, self._final(cand, cos, plan, weight if boosting else 0.0)
         c = cos[cand]
         top = np.sort(cand[np.argpartition(-c, limit - 1)[:limit]])
-        f_top = cos[top]
-        if boosting:
-            f_top = ranking.boost(f_top, self._coverage(self._gather(top), plan), weight)
-        return cand[c >= ranking.lowest_cosine(float(f_top.min()), w) - _EPS]
+        f_top = self._final(top, cos, plan, w)
+        band = cand[c >= ranking.lowest_cosine(float(f_top.min()), w) - _EPS]
+        if band.size == top.size:
+            return top, f_top
+        extra = band[~np.isin(band, top, assume_unique=True)]
+        return np.concatenate([top, extra]), np.concatenate(
+            [f_top, self._final(extra, cos, plan, w)]
+        )
+
+    def _final(self, rows: IntArray, cos: FloatArray, plan: _Plan, weight: float) -> FloatArray:
+        """Final scores of ``rows`` (sorted) for one query: the cosine, boosted if ``weight``."""
+        scores = cos[rows]
+        if weight == 0 or rows.size == 0:
+            return scores
+        return ranking.boost(scores, self._coverage(self._gather(rows), plan), weight)
 
     def _gather(self, rows: IntArray) -> tuple[NDArray[np.int32], IntArray]:
         """Concatenated token sequences (and their lengths) of ``rows`` (sorted, global)."""
@@ -501,3 +517,12 @@ class SearchIndex:
     def _adopt(self, seg: Segment) -> None:
         for num in seg.docs:
             self._by_num[num].segment = seg
+
+
+def _max_per_row(rows: IntArray, scores: FloatArray) -> tuple[IntArray, FloatArray]:
+    """Distinct ``rows`` (sorted) with the max of their ``scores``."""
+    order = np.lexsort((-scores, rows))
+    rows, scores = rows[order], scores[order]
+    first = np.ones(rows.size, dtype=np.bool_)
+    np.not_equal(rows[1:], rows[:-1], out=first[1:])
+    return rows[first], scores[first]

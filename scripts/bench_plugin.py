@@ -1,0 +1,279 @@
+"""How fast the pytest plugin is, against the issue's goals. Prints one table.
+
+    python scripts/bench_plugin.py [--tests 200] [--skip-xdist]
+
+* cold start: a fresh interpreter imports vsmock, builds the app (parses the
+  contracts) and answers its first request (goal <= 1.0 s);
+* reset: ``Runtime.reset()`` after a typical test, as the ``vsmock`` fixture does
+  it (goal <= 2 ms);
+* a generated suite of N tests using ``openai_client`` (each creates a store,
+  uploads a file, attaches it and searches), run by pytest: wall time, and the
+  steady cost per test once the server is up (goal <= 25 ms), then the same
+  under ``-n 2``;
+* where a test's time goes: each SDK call's latency, and a bare uvicorn round
+  trip on the same machine (the floor any HTTP mock pays; it also shows how
+  loaded the machine is).
+
+The figures are wall-clock times on a shared machine: read them as ratios.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import io
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+GOALS = {"cold start": 1.0, "reset": 2.0, "per test": 25.0}
+
+COLD_START = """
+import http.client, json, time
+c0 = time.process_time()
+t0 = time.perf_counter()
+from vsmock.app import create_app
+from vsmock.server import ThreadedServer
+t1 = time.perf_counter()
+app = create_app()
+t2 = time.perf_counter()
+server = ThreadedServer(app).start()
+t3 = time.perf_counter()
+host, port = server.url.removeprefix("http://").split(":")
+conn = http.client.HTTPConnection(host, int(port))
+conn.request("GET", "/v1/vector_stores", headers={"Authorization": "Bearer sk-x"})
+assert conn.getresponse().status == 200
+t4 = time.perf_counter()
+print(json.dumps({"import": t1 - t0, "create_app": t2 - t1, "serve": t3 - t2,
+                  "first_response": t4 - t3, "total": t4 - t0, "cpu": time.process_time() - c0}))
+server.stop()
+"""
+
+SUITE = '''
+import pytest
+
+DOC = b"""# Returns
+You can return any item within 30 days of delivery for a full refund.
+# Shipping
+Orders ship within two business days.
+"""
+
+
+@pytest.mark.parametrize("n", range({tests}))
+def test_store_upload_search(openai_client, n):
+    store = openai_client.vector_stores.create(name=f"store {{n}}")
+    file = openai_client.files.create(file=(f"faq-{{n}}.md", DOC), purpose="assistants")
+    openai_client.vector_stores.files.create(store.id, file_id=file.id)
+    hits = openai_client.vector_stores.search(store.id, query="return policy")
+    assert hits.data[0].file_id == file.id
+'''
+
+# Records when each test ends, per process (per xdist worker).
+TIMING_CONFTEST = """
+import json, os, time
+
+ENDS = []
+
+
+def pytest_runtest_logfinish(nodeid, location):
+    ENDS.append(time.perf_counter())
+
+
+def pytest_sessionfinish(session):
+    worker = os.environ.get("PYTEST_XDIST_WORKER", "main")
+    if ENDS:
+        with open(f"timing-{worker}.json", "w") as f:
+            json.dump(ENDS, f)
+"""
+
+
+def cold_start(runs: int) -> dict[str, float]:
+    results = []
+    for _ in range(runs):
+        started = time.perf_counter()
+        out = subprocess.run(
+            [sys.executable, "-c", COLD_START], capture_output=True, text=True, check=True
+        ).stdout
+        figures = json.loads(out.strip().splitlines()[-1])
+        figures["process"] = time.perf_counter() - started
+        results.append(figures)
+    return {key: min(r[key] for r in results) for key in results[0]}
+
+
+def reset_cost(rounds: int) -> dict[str, float]:
+    from vsmock.app import create_app
+
+    app = create_app()
+    runtime = app.runtime
+    backend = runtime.backend
+    body = b"You can return any item within 30 days of delivery for a full refund."
+
+    def typical_test() -> None:  # what the suite's tests leave behind
+        store = backend.create_vector_store(body={"name": "s"})
+        created = backend.create_file(
+            content=io.BytesIO(body), filename="faq.md", purpose="assistants"
+        )
+        backend.create_vector_store_file(
+            vector_store_id=store["id"], body={"file_id": created["id"]}
+        )
+
+    empty, after_test = [], []
+    for _ in range(rounds):
+        started = time.perf_counter()
+        runtime.reset()
+        empty.append(time.perf_counter() - started)
+        typical_test()
+        started = time.perf_counter()
+        runtime.reset()
+        after_test.append(time.perf_counter() - started)
+    runtime.close()
+    return {
+        "empty_ms": statistics.median(empty) * 1000,
+        "after_test_ms": statistics.median(after_test) * 1000,
+        "after_test_p95_ms": sorted(after_test)[int(len(after_test) * 0.95)] * 1000,
+    }
+
+
+def run_suite(tests: int, workers: int) -> dict[str, float]:
+    with tempfile.TemporaryDirectory(prefix="vsmock-bench-") as tmp:
+        folder = Path(tmp)
+        (folder / "test_suite.py").write_text(SUITE.format(tests=tests))
+        (folder / "conftest.py").write_text(TIMING_CONFTEST)
+        (folder / "pytest.ini").write_text("[pytest]\n")
+        args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        if workers:
+            args += ["-p", "xdist", "-n", str(workers)]
+        cpu_before = _children_cpu()
+        started = time.perf_counter()
+        done = subprocess.run(args, cwd=folder, capture_output=True, text=True)
+        wall = time.perf_counter() - started
+        cpu = _children_cpu() - cpu_before
+        if done.returncode != 0:
+            raise SystemExit(f"the generated suite failed:\n{done.stdout[-3000:]}")
+        steady_window, steady_tests = 0.0, 0
+        for timing in folder.glob("timing-*.json"):
+            ends = json.loads(timing.read_text())
+            # The first test of each process also starts its server: leave it out.
+            steady_window = max(steady_window, ends[-1] - ends[0])
+            steady_tests += len(ends) - 1
+    return {
+        "wall_s": wall,
+        "cpu_s": cpu,
+        "wall_ms_per_test": wall / tests * 1000,
+        "steady_ms_per_test": steady_window / max(steady_tests, 1) * 1000,
+    }
+
+
+def _children_cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return usage.ru_utime + usage.ru_stime
+
+
+def breakdown(rounds: int) -> dict[str, tuple[float, float]]:
+    import openai
+    import uvicorn  # noqa: F401 - imported before timing
+
+    from vsmock.plugin.session import ServerOptions, SessionServer
+    from vsmock.server import ThreadedServer
+
+    async def bare(scope: Any, receive: Any, send: Any) -> None:
+        await send({"type": "http.response.start", "status": 200, "headers": []})
+        await send({"type": "http.response.body", "body": b"{}"})
+
+    session = SessionServer(ServerOptions())
+    floor = ThreadedServer(bare).start()
+    doc = b"You can return any item within 30 days of delivery for a full refund."
+    timings: dict[str, list[float]] = {}
+    cpu: dict[str, list[float]] = {}
+
+    @contextlib.contextmanager
+    def timed(name: str) -> Iterator[None]:
+        started, cpu_started = time.perf_counter(), time.process_time()
+        yield
+        timings.setdefault(name, []).append(time.perf_counter() - started)
+        cpu.setdefault(name, []).append(time.process_time() - cpu_started)  # both threads
+
+    try:
+        with openai.OpenAI(api_key="sk-x", base_url=floor.base_url, max_retries=0) as bare_sdk:
+            for _ in range(rounds):
+                with timed("bare uvicorn round trip (SDK)"):
+                    bare_sdk.get("/", cast_to=object)
+        for _ in range(rounds):
+            with timed("reset (fixture)"):
+                session.runtime.reset()
+            with timed("openai_client()"):
+                client = session.openai_client()
+            with timed("vector_stores.create"):
+                store = client.vector_stores.create(name="s")
+            with timed("files.create"):
+                file = client.files.create(file=("faq.md", doc), purpose="assistants")
+            with timed("vector_stores.files.create"):
+                client.vector_stores.files.create(store.id, file_id=file.id)
+            with timed("vector_stores.search"):
+                client.vector_stores.search(store.id, query="return policy")
+            client.close()
+    finally:
+        floor.stop()
+        session.stop()
+    return {
+        name: (statistics.median(values) * 1000, statistics.median(cpu[name]) * 1000)
+        for name, values in timings.items()
+    }
+
+
+def verdict(value: float, goal: float) -> str:
+    return f"{value / goal:5.2f}x goal  {'ok' if value <= goal else 'MISSED'}"
+
+
+def main(argv: list[str] | None = None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--tests", type=int, default=200)
+    parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--skip-xdist", action="store_true")
+    args = parser.parse_args(argv)
+
+    print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f}")
+    cold = cold_start(args.cold_runs)
+    print(
+        f"cold start (best of {args.cold_runs}): {cold['total']:.2f} s  "
+        f"[{verdict(cold['total'], GOALS['cold start'])}]\n"
+        f"  import {cold['import']:.2f} s, create_app {cold['create_app']:.2f} s, "
+        f"serve {cold['serve']:.3f} s, first response {cold['first_response']:.3f} s; "
+        f"{cold['cpu']:.2f} s CPU; whole process incl. interpreter {cold['process']:.2f} s"
+    )
+    reset = reset_cost(300)
+    print(
+        f"reset after a typical test: {reset['after_test_ms']:.3f} ms median, "
+        f"{reset['after_test_p95_ms']:.3f} ms p95  "
+        f"[{verdict(reset['after_test_ms'], GOALS['reset'])}]; empty {reset['empty_ms']:.3f} ms"
+    )
+    parts = breakdown(30)
+    print("one test's parts, median ms of wall time / of CPU (client and server threads):")
+    for name, (wall, cpu) in parts.items():
+        print(f"  {name:32s} {wall:7.2f} / {cpu:6.2f}")
+    one = run_suite(1, 0)  # what starting pytest and the server costs, in CPU
+    print(f"a 1-test suite: {one['wall_s']:.2f} s wall, {one['cpu_s']:.2f} s CPU")
+    for workers in (0,) if args.skip_xdist else (0, 2):
+        suite = run_suite(args.tests, workers)
+        label = f"{args.tests}-test suite" + (f" -n {workers}" if workers else "")
+        steady = "steady" if not workers else f"steady, {workers} workers together"
+        cpu_note = f"{suite['cpu_s']:.1f} s CPU"
+        if not workers:  # the CPU a test costs, whatever else the machine is doing
+            cpu_note += f", {(suite['cpu_s'] - one['cpu_s']) / (args.tests - 1) * 1000:.1f} ms/test"
+        print(
+            f"{label}: {suite['wall_s']:.2f} s wall ({suite['wall_ms_per_test']:.1f} ms/test "
+            f"incl. startup); {steady} {suite['steady_ms_per_test']:.1f} ms/test  "
+            f"[{verdict(suite['steady_ms_per_test'], GOALS['per test'])}]; {cpu_note}"
+        )
+
+
+if __name__ == "__main__":
+    main()

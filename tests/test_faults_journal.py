@@ -1,0 +1,289 @@
+"""Injected faults and latency, the SDK's retries against them, and the request journal."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any
+
+import httpx
+import openai
+import pytest
+from conftest import ServeProcess
+from helpers import upload
+
+T0 = 1_700_000_000
+
+
+def arm(server: ServeProcess, **fault: Any) -> list[dict[str, Any]]:
+    reply = server.admin("POST", "/faults", json=fault)
+    assert reply.status_code == 200, reply.text
+    armed: list[dict[str, Any]] = reply.json()["data"]
+    return armed
+
+
+def armed(server: ServeProcess) -> list[dict[str, Any]]:
+    faults: list[dict[str, Any]] = server.admin("GET", "/faults").json()["data"]
+    return faults
+
+
+def journal(server: ServeProcess) -> list[dict[str, Any]]:
+    entries: list[dict[str, Any]] = server.admin("GET", "/requests").json()["data"]
+    return entries
+
+
+@pytest.fixture
+def retrying(server: ServeProcess) -> Iterator[openai.OpenAI]:
+    with openai.OpenAI(api_key="sk-test", base_url=server.base_url, max_retries=2) as sdk:
+        yield sdk
+
+
+# -- 429 and the SDK's retries ------------------------------------------------------------
+def test_sdk_retries_a_429_and_the_journal_shows_it(
+    server: ServeProcess, retrying: openai.OpenAI
+) -> None:
+    arm(
+        server,
+        status=429,
+        count=2,
+        path_prefix="/v1/vector_stores",
+        method="POST",
+        retry_after_ms=10,
+    )
+    store = retrying.vector_stores.create(name="after two 429s")
+    assert store.name == "after two 429s"
+    entries = journal(server)
+    assert [(e["method"], e["path"], e["status"], e["fault"]) for e in entries] == [
+        ("POST", "/v1/vector_stores", 429, True),
+        ("POST", "/v1/vector_stores", 429, True),
+        ("POST", "/v1/vector_stores", 200, False),
+    ]
+    assert [e["request_headers"]["x-stainless-retry-count"] for e in entries] == ["0", "1", "2"]
+    # the injected answers are OpenAI's envelope; each request carried its body
+    assert entries[0]["response_body"]["error"]["code"] == "rate_limit_exceeded"
+    assert entries[0]["response_headers"]["retry-after-ms"] == "10"
+    assert "retry-after-ms" not in entries[2]["response_headers"]
+    assert all(e["request_body"] == {"name": "after two 429s"} for e in entries)
+    assert armed(server) == []  # spent faults are dropped
+    assert [s.id for s in retrying.vector_stores.list().data] == [store.id]  # created once
+
+
+def test_429_without_retries_is_a_rate_limit_error(
+    server: ServeProcess, client: openai.OpenAI
+) -> None:
+    arm(server, status=429, count=1, retry_after_ms=1500)
+    with pytest.raises(openai.RateLimitError) as info:
+        client.vector_stores.list()
+    error = info.value
+    assert error.status_code == 429
+    assert (error.type, error.code) == ("requests", "rate_limit_exceeded")
+    assert isinstance(error.body, dict)
+    assert set(error.body) == {"message", "type", "param", "code"}
+    assert error.response.headers["retry-after-ms"] == "1500"
+    assert error.response.headers["retry-after"] == "2"
+    assert error.request_id and error.request_id.startswith("req_")
+    assert client.vector_stores.list().data == []  # one use only
+
+
+def test_429_always_says_when_to_retry(server: ServeProcess, client: openai.OpenAI) -> None:
+    assert arm(server, status=429)[0]["retry_after_ms"] == 1000
+    with pytest.raises(openai.RateLimitError) as info:
+        client.files.list()
+    assert info.value.response.headers["retry-after-ms"] == "1000"
+    assert info.value.response.headers["retry-after"] == "1"
+
+
+@pytest.mark.parametrize(
+    ("status", "error_class", "error_type"),
+    [
+        (500, openai.InternalServerError, "server_error"),
+        (502, openai.InternalServerError, "server_error"),
+        (503, openai.InternalServerError, "server_error"),
+        (408, openai.APIStatusError, "server_error"),
+        (409, openai.ConflictError, "invalid_request_error"),
+    ],
+)
+def test_other_fault_statuses(
+    server: ServeProcess,
+    client: openai.OpenAI,
+    retrying: openai.OpenAI,
+    status: int,
+    error_class: type[openai.APIStatusError],
+    error_type: str,
+) -> None:
+    arm(server, status=status, count=1, path_prefix="/v1/files")
+    with pytest.raises(error_class) as info:
+        client.files.list()
+    assert info.value.status_code == status
+    assert info.value.type == error_type and info.value.message
+    assert "retry-after" not in info.value.response.headers
+    # the SDK retries every one of these statuses
+    arm(server, status=status, count=1, path_prefix="/v1/files", retry_after_ms=1)
+    assert retrying.files.list().data == []
+    assert [(e["status"], e["fault"]) for e in journal(server)] == [
+        (status, True),
+        (status, True),
+        (200, False),
+    ]
+
+
+# -- matching and consumption -------------------------------------------------------------
+def test_faults_match_method_and_path_prefix(server: ServeProcess, api: httpx.Client) -> None:
+    arm(server, status=500, count=2, path_prefix="/v1/files", method="get")
+    assert armed(server)[0]["method"] == "GET"
+    assert api.get("/vector_stores").status_code == 200  # another path
+    created = api.post(
+        "/files", files={"file": ("a.txt", b"hello")}, data={"purpose": "assistants"}
+    )
+    assert created.status_code == 200  # another method
+    assert api.get("/files").status_code == 500
+    assert armed(server)[0]["count"] == 1
+    # /v1 is optional on both sides: the API served at the root matches too
+    root = httpx.get(f"{server.url}/files", headers={"Authorization": "Bearer sk-test"})
+    assert root.status_code == 500
+    assert armed(server) == []
+    assert api.get("/files").status_code == 200
+
+    arm(server, status=503, count=1, path_prefix="/files")  # no /v1 in the prefix
+    assert api.get("/files/file-abc").status_code == 503
+
+
+def test_admin_routes_are_never_faulted(server: ServeProcess, api: httpx.Client) -> None:
+    arm(server, status=500, count=1)  # every API path
+    assert server.admin("GET", "/health").status_code == 200
+    assert armed(server)[0]["count"] == 1
+    assert api.get("/vector_stores").status_code == 500
+
+
+def test_oldest_matching_fault_is_used_first(server: ServeProcess, api: httpx.Client) -> None:
+    arm(server, status=502, count=1, path_prefix="/v1/vector_stores")
+    arm(server, status=503, count=1, path_prefix="/v1/vector_stores")
+    assert [api.get("/vector_stores").status_code for _ in range(3)] == [502, 503, 200]
+
+
+def test_delete_faults_clears_them_all(server: ServeProcess, api: httpx.Client) -> None:
+    arm(server, status=500, count=5)
+    arm(server, delay_ms=1000, count=5)
+    assert len(armed(server)) == 2
+    cleared = server.admin("DELETE", "/faults")
+    assert cleared.status_code == 200 and cleared.json() == {"data": []}
+    assert armed(server) == []
+    assert api.get("/vector_stores").status_code == 200
+
+
+def test_delay_alone_adds_latency_without_an_error(
+    server: ServeProcess, client: openai.OpenAI
+) -> None:
+    arm(server, delay_ms=300, count=1, path_prefix="/v1/vector_stores")
+    store = client.vector_stores.create(name="slow")
+    assert store.name == "slow"
+    client.vector_stores.retrieve(store.id)
+    first, second = journal(server)
+    assert (first["status"], first["fault"]) == (200, False)
+    assert first["duration_ms"] >= 300  # a lower bound, observed by the server itself
+    assert second["status"] == 200
+    assert armed(server) == []
+
+
+def test_delay_with_an_error(server: ServeProcess, client: openai.OpenAI) -> None:
+    arm(server, status=503, delay_ms=200, count=1)
+    with pytest.raises(openai.InternalServerError):
+        client.files.list()
+    (entry,) = journal(server)
+    assert entry["fault"] and entry["status"] == 503 and entry["duration_ms"] >= 200
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"status": 404},
+        {"status": 500, "count": 0},
+        {"status": 429, "retry_after_ms": -1},
+        {"status": 500, "method": "TRACE"},
+        {"status": 500, "colour": "red"},
+    ],
+)
+def test_bad_fault_is_a_400(server: ServeProcess, fault: dict[str, Any]) -> None:
+    reply = server.admin("POST", "/faults", json=fault)
+    assert reply.status_code == 400
+    assert set(reply.json()["error"]) == {"message", "type", "param", "code"}
+    assert armed(server) == []
+
+
+# -- the journal --------------------------------------------------------------------------
+def test_journal_lists_what_was_done(server: ServeProcess, client: openai.OpenAI) -> None:
+    server.admin("POST", "/reset", json={"now": T0})
+    doc = upload(client, "notes.txt", "Journals keep a record of every request.")
+    server.admin("POST", "/clock", json={"advance_seconds": 60})
+    store = client.vector_stores.create(name="journal", file_ids=[doc.id])
+    client.vector_stores.list(limit=2, order="asc")
+    with pytest.raises(openai.NotFoundError):
+        client.vector_stores.retrieve("vs_missing")
+    server.admin("GET", "/health")  # admin calls are not journaled
+
+    entries = journal(server)
+    assert [(e["method"], e["path"], e["query"], e["status"]) for e in entries] == [
+        ("POST", "/v1/files", "", 200),
+        ("POST", "/v1/vector_stores", "", 200),
+        ("GET", "/v1/vector_stores", "limit=2&order=asc", 200),
+        ("GET", "/v1/vector_stores/vs_missing", "", 404),
+    ]
+    assert [e["seq"] for e in entries] == sorted(e["seq"] for e in entries)  # oldest first
+    assert [e["time"] for e in entries] == [T0, T0 + 60, T0 + 60, T0 + 60]  # the mock clock
+    assert all(e["duration_ms"] >= 0 and not e["fault"] for e in entries)
+
+    uploaded, created, listed, missing = entries
+    assert uploaded["request_body"]["bytes"] > len("Journals keep a record")  # multipart: a size
+    assert uploaded["request_body"]["content_type"].startswith("multipart/form-data")
+    assert uploaded["response_body"]["id"] == doc.id
+    assert created["request_body"] == {"name": "journal", "file_ids": [doc.id]}
+    assert created["response_body"]["id"] == store.id
+    assert listed["request_body"] is None
+    assert [s["id"] for s in listed["response_body"]["data"]] == [store.id]
+    assert missing["response_body"]["error"]["message"] == (
+        "No vector store found with id 'vs_missing'."
+    )
+    # secrets never enter it
+    assert all("authorization" not in e["request_headers"] for e in entries)
+    assert entries[1]["request_headers"]["openai-beta"] == "assistants=v2"
+
+    cleared = server.admin("DELETE", "/requests")
+    assert cleared.status_code == 200 and cleared.json() == {"data": []}
+    assert journal(server) == []
+    client.files.list()
+    assert [e["path"] for e in journal(server)] == ["/v1/files"]
+
+
+def test_journal_records_binary_responses_as_a_size(
+    server: ServeProcess, client: openai.OpenAI
+) -> None:
+    doc = upload(client, "data.bin", bytes(range(256)))
+    client.files.content(doc.id).read()
+    content = journal(server)[-1]
+    assert content["path"] == f"/v1/files/{doc.id}/content"
+    assert content["response_body"]["bytes"] == 256
+
+
+def test_reset_clears_faults_processing_and_journal(
+    server: ServeProcess, client: openai.OpenAI
+) -> None:
+    arm(server, status=500, count=3)
+    server.admin(
+        "POST",
+        "/processing",
+        json={"polls": 4, "seconds": 9, "poll_after_ms": 77, "fail": {"count": 2}},
+    )
+    with pytest.raises(openai.InternalServerError):
+        client.files.list()
+    assert journal(server) and armed(server)
+
+    assert server.admin("POST", "/reset", json={}).status_code == 200
+    assert armed(server) == []
+    assert journal(server) == []
+    assert server.admin("GET", "/processing").json() == {
+        "polls": 0,
+        "seconds": 0,
+        "fail": {"count": 0, "code": "server_error"},
+        "poll_after_ms": 5,  # the session server's --poll-after-ms
+    }
+    store = client.vector_stores.create(name="after reset")
+    assert store.status == "completed"

@@ -1,0 +1,7 @@
+"""Contract mode (``vsmock serve --stateless``): every operation answers from openapi.yaml."""
+
+from __future__ import annotations
+
+from .backend import StatelessBackend
+
+__all__ = ["StatelessBackend"]
