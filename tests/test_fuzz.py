@@ -113,16 +113,23 @@ def seed_objects(base_url: str) -> Seeded:
     headers = {"Authorization": f"Bearer {KEY}"}
     with httpx.Client(base_url=base_url, headers=headers, timeout=30) as api:
         files = [
-            api.post("/files", files={"file": (p.name, p.read_bytes())}, data={"purpose": "assistants"})
+            api.post(
+                "/files", files={"file": (p.name, p.read_bytes())}, data={"purpose": "assistants"}
+            )
             .raise_for_status()
             .json()["id"]
             for p in sorted(FAQ.glob("*.md"))
         ]
         stores, batches = [], []
         for i in range(STORES):
-            store = api.post(
-                "/vector_stores", json={"name": f"seed {i}", "file_ids": files[: 1 + i % len(files)]}
-            ).raise_for_status().json()["id"]
+            store = (
+                api.post(
+                    "/vector_stores",
+                    json={"name": f"seed {i}", "file_ids": files[: 1 + i % len(files)]},
+                )
+                .raise_for_status()
+                .json()["id"]
+            )
             stores.append(store)
             batch = api.post(f"/vector_stores/{store}/file_batches", json={"file_ids": files})
             batches.append(batch.raise_for_status().json()["id"])
@@ -210,9 +217,7 @@ class Outcome:
         )
 
 
-def run_schemathesis(
-    base_url: str, workdir: Path, checks: list[str], seeded: Seeded
-) -> Outcome:
+def run_schemathesis(base_url: str, workdir: Path, checks: list[str], seeded: Seeded) -> Outcome:
     profile = PROFILES[os.environ.get("VSMOCK_FUZZ_PROFILE", "ci")]
     config = workdir / "schemathesis.toml"
     config.write_text(_toml(profile, checks, seeded))
@@ -221,7 +226,9 @@ def run_schemathesis(
     env = {
         **os.environ,
         "SCHEMATHESIS_HOOKS": "test_fuzz",
-        "PYTHONPATH": os.pathsep.join([str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]),
+        "PYTHONPATH": os.pathsep.join(
+            [str(Path(__file__).parent), os.environ.get("PYTHONPATH", "")]
+        ),
         "NO_COLOR": "1",
     }
     command = [
@@ -336,10 +343,11 @@ async def _answer(app: Any, scope: Any, body: bytes) -> tuple[int, list[Any], by
     return status, headers, b"".join(parts)
 
 
-def test_fast_path_answers_exactly_as_connexion(tmp_path: Path) -> None:
-    """vsmock/fastpath.py answers the contract's operations without Connexion's middleware;
-    every fuzzed request goes to an app with and one without it: the answers must be equal
-    to the byte, headers in order, and so must the server errors they record."""
+def test_fuzz_stateful_server_and_its_fast_path(tmp_path: Path) -> None:
+    """The stateful server, fuzzed with every check. vsmock/fastpath.py answers the
+    contract's operations without Connexion's middleware, so every request goes to an app
+    with it and one without it: the answers must be equal to the byte, headers in order,
+    and so must the server errors they record."""
     from vsmock.app import create_app
     from vsmock.server import running
 
@@ -349,18 +357,25 @@ def test_fast_path_answers_exactly_as_connexion(tmp_path: Path) -> None:
     try:
         with running(twins) as server:
             seeded = seed_objects(server.base_url)
-            outcome = run_schemathesis(server.base_url, tmp_path, COMMON_CHECKS, seeded)
-        print(outcome.summary("fast path vs connexion") + f"; {twins.requests} requests compared")
+            checks = COMMON_CHECKS + STATEFUL_CHECKS
+            outcome = run_schemathesis(server.base_url, tmp_path, checks, seeded)
+        print(outcome.summary("stateful, fast path vs connexion") + f"; {twins.requests} compared")
         assert twins.differences == [], "\n".join(twins.differences[:10])
         assert fast.runtime.take_errors() == slow.runtime.take_errors() == []
-        assert outcome.returncode == 0, outcome.output
+        assert outcome.report["operations"]["tested"] == 21, outcome.output
+        assert outcome.returncode == 0 and not outcome.report["failures"], outcome.output
     finally:
         fast.runtime.close()
         slow.runtime.close()
 
 
-def test_fuzz_stateful_server(tmp_path: Path) -> None:
-    _fuzz("stateful", [], COMMON_CHECKS + STATEFUL_CHECKS, tmp_path)
+@pytest.mark.skipif(
+    os.environ.get("VSMOCK_FUZZ_PROFILE", "ci") == "ci",
+    reason="the ci profile fuzzes the same app in-process (test above); scripts/fuzz.sh runs this",
+)
+def test_fuzz_vsmock_serve(tmp_path: Path) -> None:
+    """The same, against the `vsmock serve` command itself."""
+    _fuzz("stateful, vsmock serve", [], COMMON_CHECKS + STATEFUL_CHECKS, tmp_path)
 
 
 @pytest.mark.skipif(

@@ -6,7 +6,8 @@ and check every field of every answer against the SDK's types. With openai 3.52.
 passes 452 of them and fails 15; contract mode must pass all 467 (3 more are skipped by the
 suite itself: RESPX cannot mock the aiohttp client).
 
-The sdist is downloaded once into ``.cache/sdk/`` (ignored by git). When the package index
+The sdist is downloaded once into ``.cache/sdk/`` (ignored by git; ``VSMOCK_SDK_CACHE``
+names another directory, e.g. one that CI keeps between runs). When the package index
 cannot be reached, the test says so and is skipped (with a warning), never passed.
 """
 
@@ -35,7 +36,7 @@ SUITE = [
 ]
 # What the SDK's tests import beyond vsmock's own dependencies (the `test` extra has them).
 SUITE_MODULES = ["pytest_asyncio", "aiohttp", "rich", "httpx2"]
-CACHE = ROOT / ".cache" / "sdk"
+CACHE = Path(os.environ.get("VSMOCK_SDK_CACHE") or ROOT / ".cache" / "sdk")
 NETWORK_TROUBLE = re.compile(
     r"NewConnectionError|Max retries exceeded|Network is unreachable|Name or service not known|"
     r"Temporary failure in name resolution|Connection refused|ConnectTimeout|Read timed out|"
@@ -46,7 +47,7 @@ NETWORK_TROUBLE = re.compile(
 def _sdist() -> Path:
     """The extracted sdist, downloaded on first use."""
     CACHE.mkdir(parents=True, exist_ok=True)
-    (CACHE.parent / ".gitignore").write_text("*\n")
+    (CACHE / ".gitignore").write_text("*\n")  # never committed
     tree = CACHE / f"openai-{SDK_VERSION}"
     if (tree / "tests" / "api_resources").is_dir():
         return tree

@@ -262,13 +262,13 @@ DEPTH_FOUR: Any = {
 
 
 COMPOUND_CASES: list[tuple[Any, set[str]]] = [
-        (NESTED_OR_AND_OR, {"a.md", "c.md"}),
-        (NESTED_AND_OR_AND, {"a.md", "b.md", "e.md"}),
-        (DEPTH_FOUR, {"a.md", "e.md"}),
-        ({"type": "and", "filters": [{"type": "eq", "key": "region", "value": "us"}]},
-         {"a.md", "e.md"}),
-        ({"type": "or", "filters": [{"type": "eq", "key": "region", "value": "xx"},
-                                    {"type": "eq", "key": "region", "value": "yy"}]}, set()),
+    (NESTED_OR_AND_OR, {"a.md", "c.md"}),
+    (NESTED_AND_OR_AND, {"a.md", "b.md", "e.md"}),
+    (DEPTH_FOUR, {"a.md", "e.md"}),
+    ({"type": "and", "filters": [{"type": "eq", "key": "region", "value": "us"}]},
+     {"a.md", "e.md"}),
+    ({"type": "or", "filters": [{"type": "eq", "key": "region", "value": "xx"},
+                                {"type": "eq", "key": "region", "value": "yy"}]}, set()),
 ]  # fmt: skip
 
 
@@ -311,30 +311,30 @@ def _comparison(**fields: Any) -> Any:
 
 
 BAD_PARAMETERS: list[tuple[dict[str, Any], str]] = [
-        ({"filters": _comparison(type="near", key="region", value="us")}, "filters"),
-        ({"filters": {"type": "and", "filters": [_comparison(type="like", key="a", value=1)]}},
-         "filters.filters[0]"),
-        ({"filters": _comparison(type="eq", value="us")}, "filters"),  # missing key
-        ({"filters": _comparison(type="eq", key="region")}, "filters"),  # missing value
-        ({"filters": _comparison(type="in", key="region", value="us")}, "filters.value"),
-        ({"filters": _comparison(type="nin", key="region", value=1)}, "filters.value"),
-        ({"filters": _comparison(type="eq", key="region", value=["us"])}, "filters.value"),
-        ({"filters": {"type": "or", "filters": [{"type": "and", "filters": [
-            _comparison(type="in", key="region", value="us")]}]}},
-         "filters.filters[0].filters[0].value"),
-        ({"filters": {"type": "and", "filters": []}}, "filters.filters"),
-        ({"filters": {"type": "and", "filters": "nope"}}, "filters"),
-        ({"filters": "region = us"}, "filters"),
-        ({"ranking_options": {"ranker": "bm25"}}, "ranking_options.ranker"),
-        ({"ranking_options": {"score_threshold": 1.01}}, "ranking_options.score_threshold"),
-        ({"ranking_options": {"score_threshold": -0.1}}, "ranking_options.score_threshold"),
-        ({"ranking_options": {"hybrid_search": {"embedding_weight": 1}}},
-         "ranking_options.hybrid_search"),
-        ({"max_num_results": 0}, "max_num_results"),
-        ({"max_num_results": 51}, "max_num_results"),
-        ({"max_num_results": -3}, "max_num_results"),
-        ({"query": []}, "query"),
-        ({"extra_body": {"unknown_field": 1}}, "unknown_field"),
+    ({"filters": _comparison(type="near", key="region", value="us")}, "filters"),
+    ({"filters": {"type": "and", "filters": [_comparison(type="like", key="a", value=1)]}},
+     "filters.filters[0]"),
+    ({"filters": _comparison(type="eq", value="us")}, "filters"),  # missing key
+    ({"filters": _comparison(type="eq", key="region")}, "filters"),  # missing value
+    ({"filters": _comparison(type="in", key="region", value="us")}, "filters.value"),
+    ({"filters": _comparison(type="nin", key="region", value=1)}, "filters.value"),
+    ({"filters": _comparison(type="eq", key="region", value=["us"])}, "filters.value"),
+    ({"filters": {"type": "or", "filters": [{"type": "and", "filters": [
+        _comparison(type="in", key="region", value="us")]}]}},
+     "filters.filters[0].filters[0].value"),
+    ({"filters": {"type": "and", "filters": []}}, "filters.filters"),
+    ({"filters": {"type": "and", "filters": "nope"}}, "filters"),
+    ({"filters": "region = us"}, "filters"),
+    ({"ranking_options": {"ranker": "bm25"}}, "ranking_options.ranker"),
+    ({"ranking_options": {"score_threshold": 1.01}}, "ranking_options.score_threshold"),
+    ({"ranking_options": {"score_threshold": -0.1}}, "ranking_options.score_threshold"),
+    ({"ranking_options": {"hybrid_search": {"embedding_weight": 1}}},
+     "ranking_options.hybrid_search"),
+    ({"max_num_results": 0}, "max_num_results"),
+    ({"max_num_results": 51}, "max_num_results"),
+    ({"max_num_results": -3}, "max_num_results"),
+    ({"query": []}, "query"),
+    ({"extra_body": {"unknown_field": 1}}, "unknown_field"),
 ]  # fmt: skip
 
 

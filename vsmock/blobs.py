@@ -87,7 +87,9 @@ class BlobStore:
             except FileNotFoundError:  # a file that did not complete has no chunks
                 texts = []
             except (ValueError, UnicodeDecodeError) as exc:
-                raise DamagedState(path, f"unreadable chunk texts: {exc}", data_dir=self.root)
+                raise DamagedState(
+                    path, f"unreadable chunk texts: {exc}", data_dir=self.root
+                ) from None
             if not isinstance(texts, list) or not all(isinstance(t, str) for t in texts):
                 raise DamagedState(path, "not a list of chunk texts", data_dir=self.root)
             self._chunk_cache[key] = texts

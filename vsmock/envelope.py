@@ -66,7 +66,8 @@ def on_http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionRes
         return render(RouteNotFound(method, path))
     if exc.status_code == 405:  # keeps the router's ``Allow`` header (RFC 9110)
         allowed = dict(exc.headers or {})
-        return render(MethodNotAllowed(f"Method {method} is not allowed for {path}.", headers=allowed))
+        message = f"Method {method} is not allowed for {path}."
+        return render(MethodNotAllowed(message, headers=allowed))
     error_class = BY_STATUS.get(exc.status_code, InvalidRequest)
     return render(error_class(str(exc.detail)))
 

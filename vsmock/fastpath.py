@@ -263,9 +263,9 @@ class FastOperation:
 
     # -- request -------------------------------------------------------------------------
     @staticmethod
-    def _content_type(headers: Iterable[tuple[bytes, bytes]], default: list[str]) -> tuple[
-        str, str
-    ]:
+    def _content_type(
+        headers: Iterable[tuple[bytes, bytes]], default: list[str]
+    ) -> tuple[str, str]:
         """Connexion's reading of a content type header, with its fallbacks."""
         raw = None
         for key, value in headers:
@@ -415,12 +415,14 @@ class FastOperation:
         key = (status, mime_type)
         known = self._starts.get(key)
         if known is None:
-            if message["status"] < 400 and self.produces:
-                if mime_type.lower() not in self.produces_media:
-                    raise NonConformingResponseHeaders(
-                        detail=f"Invalid Response Content-type ({mime_type}), "
-                        f"expected {self.produces}",
-                    )
+            if (
+                message["status"] < 400
+                and self.produces
+                and mime_type.lower() not in self.produces_media
+            ):
+                raise NonConformingResponseHeaders(
+                    detail=f"Invalid Response Content-type ({mime_type}), expected {self.produces}",
+                )
             definition = self.operation.response_definition(status, mime_type)
             known = self._starts[key] = {
                 k.lower()
@@ -568,9 +570,11 @@ class Routes:
     def _methods_for(self, path: str) -> dict[str, FastOperation]:
         if "{" not in path:
             return self.static.setdefault(path, {})
-        regex = "^" + re.sub(
-            r"\\\{([^}]*)\\\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(path)
-        ) + "$"
+        regex = (
+            "^"
+            + re.sub(r"\\\{([^}]*)\\\}", lambda m: f"(?P<{m.group(1)}>[^/]+)", re.escape(path))
+            + "$"
+        )
         for route in self.dynamic:
             if route.pattern.pattern == regex:
                 return route.methods
@@ -617,15 +621,19 @@ def _operations(api: Any) -> Iterable[tuple[str, str, FastOperation]]:
                 resolver=resolver,
                 uri_parser_class=options.get("uri_parser_class"),
             )
-            yield path, method, FastOperation(
-                operation=operation,
-                base_path=api.base_path or "",
-                function=operation.function,
-                validator_map=validator_map,
-                strict_validation=bool(options.get("strict_validation")),
-                validate_responses=bool(options.get("validate_responses")),
-                sanitize=sanitize,
-                responder=responder,
+            yield (
+                path,
+                method,
+                FastOperation(
+                    operation=operation,
+                    base_path=api.base_path or "",
+                    function=operation.function,
+                    validator_map=validator_map,
+                    strict_validation=bool(options.get("strict_validation")),
+                    validate_responses=bool(options.get("validate_responses")),
+                    sanitize=sanitize,
+                    responder=responder,
+                ),
             )
 
 
@@ -661,7 +669,9 @@ class FastPath:
             if handler is None:
                 raise
             if started:  # as Starlette's ExceptionMiddleware
-                raise RuntimeError("Caught handled exception, but response already started.") from exc
+                raise RuntimeError(
+                    "Caught handled exception, but response already started."
+                ) from exc
             reply = handler(ConnexionRequest(scope, receive), exc)
             await Response(
                 content=reply.body,

@@ -21,7 +21,7 @@ from __future__ import annotations
 
 from collections.abc import Generator, Iterator
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
@@ -200,8 +200,14 @@ def _check_phase(item: pytest.Item) -> Generator[None, None, None]:
         raise
     errors = _server_errors(item)
     if errors:
-        pytest.fail(_failure(item, errors), pytrace=False)
+        _fail_with(_failure(item, errors))
     return result
+
+
+def _fail_with(message: str) -> NoReturn:
+    """Fail with just ``message``. (Not hidden from tracebacks: with every frame hidden,
+    pytest would add a note that all traceback entries are hidden.)"""
+    pytest.fail(message, pytrace=False)
 
 
 @pytest.hookimpl(wrapper=True)

@@ -20,7 +20,6 @@ from urllib.parse import parse_qsl, urlencode
 
 from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator
-from connexion.lifecycle import ConnexionRequest
 from connexion.validators import (
     VALIDATOR_MAP,
     JSONRequestBodyValidator,
@@ -30,12 +29,13 @@ from connexion.validators import (
 from jsonschema import Draft4Validator
 from jsonschema.protocols import Validator
 from starlette.datastructures import FormData, Headers, UploadFile
-from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.formparsers import MultiPartException
 from starlette.types import Receive, Scope
 
 from .backend.limits import PREFIXES, id_error
 from .errors import APIError, InvalidRequest
 from .fastpath import fast_validator, query_lists
+from .multipart import UploadParser
 from .schema_errors import first_error
 
 FORM_SCOPE_KEY = "vsmock.form"
@@ -214,7 +214,7 @@ class OpenAIMultipartValidator(MultiPartFormDataValidator):
                 code="invalid_multipart",
             )
         try:
-            form = await MultiPartParser(headers, stream(), max_files=16, max_fields=64).parse()
+            form = await UploadParser(headers, stream(), max_files=16, max_fields=64).parse()
         except MultiPartException as exc:
             raise InvalidRequest(
                 f"Could not parse multipart form: {exc}", code="invalid_multipart"

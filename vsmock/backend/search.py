@@ -33,6 +33,20 @@ def search_queries(body: dict[str, Any]) -> tuple[list[str], list[str]]:
 
 
 class SearchMixin(BackendState):
+    def _filtered_files(self, vs_id: str, filters: dict[str, Any]) -> set[str] | None:
+        """The completed files of ``vs_id`` whose attributes pass ``filters``; None if all do.
+
+        The index holds exactly the store's completed files (state.py adds a file when it
+        completes and removes it when it is dropped), so None means "no restriction" and
+        spares the index the per-file lookups of an explicit allow-list.
+        """
+        allowed = {
+            vsf["id"]
+            for vsf in self.vsf_table(vs_id).records()
+            if vsf["status"] == "completed" and matches(filters, vsf.get("attributes") or {})
+        }
+        return None if len(allowed) == self._counts[vs_id]["completed"] else allowed
+
     @operation
     def search_vector_store(self, *, vector_store_id: str, body: dict[str, Any]) -> dict[str, Any]:
         store = self._live_store(vector_store_id)
@@ -46,16 +60,7 @@ class SearchMixin(BackendState):
         ranking = body.get("ranking_options") or {}
         limit = body.get("max_num_results", 10)
         table = self.vsf_table(vector_store_id)
-        # The index holds exactly the store's completed files (state.py adds a file when it
-        # completes and removes it when it is dropped), so without filters every indexed
-        # file is searchable and no per-file work is needed.
-        allowed: set[str] | None = None
-        if filters is not None:
-            allowed = {
-                vsf["id"]
-                for vsf in table.records()
-                if vsf["status"] == "completed" and matches(filters, vsf.get("attributes") or {})
-            }
+        allowed = None if filters is None else self._filtered_files(vector_store_id, filters)
         hits = self._index_of(vector_store_id).search(
             searched,
             allowed=allowed,

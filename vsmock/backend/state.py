@@ -221,7 +221,7 @@ class BackendState:
         self.stores_table.put(store)
 
     def file_counts(self, counts: Counter[str]) -> dict[str, int]:
-        result = {status: max(counts[status], 0) for status in STATUSES}
+        result = {status: max(counts.get(status, 0), 0) for status in STATUSES}
         result["total"] = sum(result.values())
         return result
 

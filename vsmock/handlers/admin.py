@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from ..faults import Fault
+from .. import controls
 from ._context import runtime
 
 
@@ -15,52 +15,23 @@ def health() -> Any:
 
 def reset(body: dict[str, Any] | None = None) -> Any:
     body = body or {}
-    rt = runtime()
-    rt.reset(seed=body.get("seed"), now=body.get("now"))
-    return {"status": "ok", "seed": rt.reset_seed, "now": rt.reset_time}
-
-
-def _clock() -> dict[str, Any]:
-    clock = runtime().clock
-    return {"now": clock.now(), "frozen": clock.frozen}
+    return controls.reset(runtime(), seed=body.get("seed"), now=body.get("now"))
 
 
 def get_clock() -> Any:
-    return _clock()
+    return controls.clock(runtime())
 
 
 def set_clock(body: dict[str, Any]) -> Any:
-    clock = runtime().clock
-    if body.get("now") is not None:
-        clock.set(body["now"])
-    if body.get("advance_seconds") is not None:
-        clock.advance(body["advance_seconds"])
-    return _clock()
-
-
-def _processing() -> dict[str, Any]:
-    rt = runtime()
-    return {**rt.backend.processing.to_dict(), "poll_after_ms": rt.poll_after_ms}
+    return controls.set_clock(runtime(), body)
 
 
 def get_processing() -> Any:
-    return _processing()
+    return controls.processing(runtime())
 
 
 def set_processing(body: dict[str, Any]) -> Any:
-    rt = runtime()
-    processing = rt.backend.processing
-    with rt.backend.lock:
-        if "polls" in body:
-            processing.polls = body["polls"]
-        if "seconds" in body:
-            processing.seconds = body["seconds"]
-        if "fail" in body:
-            processing.fail_count = body["fail"]["count"]
-            processing.fail_code = body["fail"].get("code", "server_error")
-    if "poll_after_ms" in body:
-        rt.poll_after_ms = body["poll_after_ms"]
-    return _processing()
+    return controls.set_processing(runtime(), body)
 
 
 def list_faults() -> Any:
@@ -68,18 +39,7 @@ def list_faults() -> Any:
 
 
 def add_fault(body: dict[str, Any]) -> Any:
-    faults = runtime().faults
-    faults.add(
-        Fault(
-            status=body.get("status"),
-            count=body.get("count", 1),
-            path_prefix=body.get("path_prefix", "/"),
-            method=body.get("method"),
-            retry_after_ms=body.get("retry_after_ms"),
-            delay_ms=body.get("delay_ms", 0),
-        )
-    )
-    return {"data": faults.list()}
+    return {"data": controls.add_fault(runtime(), body)}
 
 
 def clear_faults() -> Any:
@@ -88,7 +48,7 @@ def clear_faults() -> Any:
 
 
 def list_requests() -> Any:
-    return {"data": [entry.to_dict() for entry in runtime().journal.entries()]}
+    return {"data": controls.requests(runtime())}
 
 
 def clear_requests() -> Any:

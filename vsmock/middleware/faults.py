@@ -7,6 +7,7 @@ import math
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
+from ..clock import monotonic
 from ..errors import BY_STATUS, APIError
 from ..runtime import Runtime
 from . import is_admin
@@ -36,7 +37,7 @@ class FaultMiddleware:
             await self.app(scope, receive, send)
             return
         if fault.delay_ms:
-            await asyncio.sleep(fault.delay_ms / 1000)
+            await delay(fault.delay_ms / 1000)
         if fault.status is None:
             await self.app(scope, receive, send)
             return
@@ -52,6 +53,14 @@ async def drain(receive: Receive) -> None:
         message = await receive()
         if message["type"] != "http.request" or not message.get("more_body", False):
             return
+
+
+async def delay(seconds: float) -> None:
+    """Sleep at least ``seconds``: the event loop may wake a timer up to its clock
+    resolution early, and the journal promises at least the asked-for latency."""
+    deadline = monotonic() + seconds
+    while (remaining := deadline - monotonic()) > 0:
+        await asyncio.sleep(remaining)
 
 
 def injected(status: int, retry_after_ms: int | None) -> APIError:

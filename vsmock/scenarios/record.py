@@ -150,6 +150,7 @@ def recording(upstream: str, api_key: str | None = None) -> Iterator[tuple[Any, 
 def run_record(args: argparse.Namespace) -> int:
     """``vsmock record --upstream URL --out FILE [--host H] [--port P]``."""
     from ..app import API_PREFIX
+    from ..cli import run_until_stopped
     from ..middleware import ADMIN_PREFIX
     from ..server import make_server
 
@@ -170,11 +171,14 @@ def run_record(args: argparse.Namespace) -> int:
         )
 
     server = make_server(app, args.host, args.port, on_ready=ready, log_level=args.log_level)
-    try:
-        server.run()
-    finally:
+    status: list[int] = []
+
+    def stopped() -> None:  # Ctrl-C and SIGTERM both end here, so the file is always written
         app.runtime.close()
-    return save(recorder, args.out, app.runtime.violations.summary())
+        status.append(save(recorder, args.out, app.runtime.violations.summary()))
+
+    run_until_stopped(server, stopped)
+    return status[0]
 
 
 def save(recorder: Recorder, out: Path, violations: str) -> int:

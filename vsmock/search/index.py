@@ -83,6 +83,7 @@ IntArray = NDArray[np.int64]
 
 SCORE_DECIMALS = 12
 SEAL_ROWS = 1024
+MEMO_SIZE = 256  # searches remembered per index (results, until the contents change)
 GC_MIN_DEAD_TERMS = 4096
 _EPS = 1e-9  # slack when pruning candidates with bounds (scores are rounded to 1e-12)
 
@@ -157,6 +158,8 @@ class SearchIndex:
         self._weights_version = -1
         self._idf: FloatArray = np.zeros(0)
         self._inv_norm: FloatArray = np.zeros(0)
+        self._memo: dict[tuple[object, ...], list[Hit]] = {}
+        self._memo_version = -1
 
     # ------------------------------------------------------------------ writes
 
@@ -254,12 +257,41 @@ class SearchIndex:
         and at least ``score_threshold`` are returned, by score descending, ties broken by
         (document order, chunk position). A chunk's score is the max over ``queries``.
         Raises ValueError for an unknown ``ranker`` or a negative ``limit``.
+
+        Results are a function of the index's contents and the arguments, so the last
+        ``MEMO_SIZE`` searches are remembered until the next ``add`` or ``remove``.
         """
         weight = ranking.phrase_weight(ranker)
         if limit < 0:
             raise ValueError("limit must be >= 0")
         if isinstance(queries, str):
             queries = [queries]
+        key = (
+            tuple(queries),
+            None if allowed is None else frozenset(allowed),
+            limit,
+            float(score_threshold),
+            ranker,
+        )
+        if self._memo_version != self._version:
+            self._memo.clear()
+            self._memo_version = self._version
+        hits = self._memo.get(key)
+        if hits is None:
+            hits = self._search(queries, allowed, limit, score_threshold, weight)
+            if len(self._memo) >= MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = hits
+        return list(hits)
+
+    def _search(
+        self,
+        queries: Sequence[str],
+        allowed: Collection[str] | None,
+        limit: int,
+        score_threshold: float,
+        weight: float,
+    ) -> list[Hit]:
         if limit == 0 or not queries:
             return []
         self._prepare()

@@ -1,0 +1,647 @@
+#!/usr/bin/env python3
+"""One benchmark table, measured in one run: vsmock against the physical limit and Prism.
+
+Usage::
+
+    python scripts/bench.py [--duration 5] [--rounds 3] [--connections 8] [--no-prism]
+
+Servers, all on 127.0.0.1:
+
+* **vsmock**: ``vsmock serve`` as shipped: request validation on, response validation on
+  (its default), state in memory;
+* **Starlette**: bare Starlette on uvicorn (uvloop, httptools) answering every route with
+  the very bytes vsmock answered: the cost of HTTP and ASGI alone, the physical limit;
+* **Prism 5**: ``prism mock openapi.yaml`` (``@stoplight/prism-cli@5``, installed with npm
+  into ``build/prism``, which git ignores), mocking the same contract, if npm can install it.
+
+Workloads, each at ``--connections`` connections on one wrk thread (``wrk`` with Lua scripts
+for the POSTs; without wrk, a Python load generator, and the table says so):
+
+* **list**: ``GET /v1/vector_stores`` (vsmock holds 20 stores, so a full default page);
+* **create**: ``POST /v1/vector_stores`` with ``{"name": "bench"}``;
+* **retrieve**: ``GET /v1/vector_stores/{id}``;
+* **search**: ``POST /v1/vector_stores/{id}/search`` on a store of 10,000 chunks (100 files
+  of 100 chunks), the query taken in turn from 16 different ones.
+
+Each round runs every workload on every server, one after the other (so a busy machine
+weighs on all of them alike); the table shows the median over ``--rounds`` rounds, with
+p50/p99 latency from the same run, and the ratio of vsmock to each. Then: the time from
+starting each server to its first 200 (median of 5 starts), and vsmock's store operations
+with 100 and with 10,000 stored vector stores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import http.client
+import json
+import os
+import platform
+import random
+import re
+import shutil
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[1]
+SPEC = ROOT / "openapi.yaml"
+PRISM_DIR = ROOT / "build" / "prism"
+PRISM_BIN = PRISM_DIR / "node_modules" / ".bin" / "prism"
+KEY = "sk-bench"
+AUTH = {"Authorization": f"Bearer {KEY}"}
+WORKLOADS = ("list", "create", "retrieve", "search")
+QUERIES = [
+    "return policy refund",
+    "how long does shipping take",
+    "reset my password",
+    "warranty repair claim",
+    "international delivery costs",
+    "damaged item replacement",
+    "account security login",
+    "order tracking number",
+    "store credit exchange",
+    "battery warranty coverage",
+    "express shipping options",
+    "two factor authentication",
+    "receipt required for returns",
+    "customs duties abroad",
+    "gift card balance",
+    "cancel an order",
+]
+
+
+# ------------------------------------------------------------------------------ servers
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def request(
+    port: int, method: str, path: str, body: Any = None, timeout: float = 120
+) -> tuple[int, bytes]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=timeout)
+    headers = dict(AUTH)
+    payload = None
+    if body is not None:
+        payload = json.dumps(body).encode()
+        headers["Content-Type"] = "application/json"
+    try:
+        conn.request(method, path, body=payload, headers=headers)
+        response = conn.getresponse()
+        return response.status, response.read()
+    finally:
+        conn.close()
+
+
+def upload(port: int, name: str, content: bytes) -> str:
+    boundary = "benchBoundary"
+    body = (
+        (
+            f'--{boundary}\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n'
+            f'--{boundary}\r\nContent-Disposition: form-data; name="file"; filename="{name}"\r\n'
+            "Content-Type: text/plain\r\n\r\n"
+        ).encode()
+        + content
+        + f"\r\n--{boundary}--\r\n".encode()
+    )
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+    headers = {**AUTH, "Content-Type": f"multipart/form-data; boundary={boundary}"}
+    conn.request("POST", "/v1/files", body=body, headers=headers)
+    response = conn.getresponse()
+    data = response.read()
+    conn.close()
+    assert response.status == 200, data
+    return str(json.loads(data)["id"])
+
+
+@dataclass
+class Server:
+    name: str
+    command: list[str]
+    port: int
+    probe: str  # a GET path answering 200 once the server is ready
+    prefix: str  # path prefix of the API ("/v1", or "" for Prism)
+    env: dict[str, str] = field(default_factory=dict)
+    process: subprocess.Popen[bytes] | None = None
+
+    def start(self, timeout: float = 120) -> float:
+        """Start; returns the seconds from spawning to the first 200."""
+        started = time.perf_counter()
+        self.process = subprocess.Popen(
+            self.command,
+            cwd=ROOT,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            env={**os.environ, **self.env},
+        )
+        while time.perf_counter() - started < timeout:
+            if self.process.poll() is not None:
+                raise RuntimeError(f"{self.name} exited with {self.process.returncode}")
+            try:
+                conn = http.client.HTTPConnection("127.0.0.1", self.port, timeout=2)
+                conn.request("GET", self.probe, headers=AUTH)
+                response = conn.getresponse()
+                response.read()
+                conn.close()
+                if response.status == 200:
+                    return time.perf_counter() - started
+            except OSError:
+                pass
+            time.sleep(0.002)
+        raise RuntimeError(f"{self.name} did not answer within {timeout} s")
+
+    def stop(self) -> None:
+        if self.process is not None and self.process.poll() is None:
+            self.process.terminate()
+            try:
+                self.process.wait(10)
+            except subprocess.TimeoutExpired:
+                self.process.kill()
+                self.process.wait()
+        self.process = None
+
+
+def vsmock_server(port: int, *extra: str) -> Server:
+    command = [sys.executable, "-m", "vsmock", "serve", "--port", str(port), *extra]
+    return Server("vsmock", command, port, "/v1/vector_stores", "/v1")
+
+
+def starlette_server(port: int, bodies: Path) -> Server:
+    command = [sys.executable, __file__, "--serve-starlette", str(port), str(bodies)]
+    return Server("Starlette", command, port, "/v1/vector_stores", "/v1")
+
+
+def prism_server(port: int) -> Server:
+    command = [str(PRISM_BIN), "mock", str(SPEC), "-h", "127.0.0.1", "-p", str(port)]
+    return Server("Prism 5", command, port, "/vector_stores", "")
+
+
+def ensure_prism(install: bool) -> str | None:
+    """The Prism binary's version, installing it when asked; None (and why) if absent."""
+    if not PRISM_BIN.exists() and install and shutil.which("npm"):
+        PRISM_DIR.mkdir(parents=True, exist_ok=True)
+        subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", "@stoplight/prism-cli@5"],
+            cwd=PRISM_DIR,
+            check=False,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+            timeout=900,
+        )
+    if not PRISM_BIN.exists():
+        return None
+    out = subprocess.run([str(PRISM_BIN), "--version"], capture_output=True, text=True, timeout=60)
+    return out.stdout.strip() or "5"
+
+
+def serve_starlette(port: int, bodies_path: Path) -> None:
+    """The physical limit: Starlette on uvicorn, answering with recorded bytes."""
+    import uvicorn
+    from starlette.applications import Starlette
+    from starlette.responses import Response
+    from starlette.routing import Route
+
+    bodies = {k: v.encode() for k, v in json.loads(bodies_path.read_text()).items()}
+
+    def answer(kind: str) -> Callable[[Any], Any]:
+        async def endpoint(request: Any) -> Response:
+            if request.method == "POST":
+                await request.body()
+            return Response(bodies[kind], media_type="application/json")
+
+        return endpoint
+
+    routes = [
+        Route("/v1/vector_stores", answer("list"), methods=["GET"]),
+        Route("/v1/vector_stores", answer("create"), methods=["POST"]),
+        Route("/v1/vector_stores/{vs}", answer("retrieve"), methods=["GET"]),
+        Route("/v1/vector_stores/{vs}/search", answer("search"), methods=["POST"]),
+    ]
+    uvicorn.run(
+        Starlette(routes=routes), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
+
+
+# ---------------------------------------------------------------------------- fixtures
+def document(index: int, n_chunks: int) -> bytes:
+    """FAQ-like words, different for every file, cut to exactly ``n_chunks`` chunks of 100
+    tokens as vsmock counts them."""
+    from vsmock.chunking import chunk_text
+
+    rng = random.Random(index)
+    words = " ".join(QUERIES).split()
+    text = " ".join(rng.choice(words) + f" w{rng.randrange(3000)}" for _ in range(n_chunks * 40))
+    chunks = chunk_text(text, 100, 0)
+    return text[: chunks[n_chunks - 1].end].encode() if len(chunks) > n_chunks else text.encode()
+
+
+def populate(port: int, *, stores: int, search_chunks: int) -> dict[str, str]:
+    """Stores for the list, and one store of ``search_chunks`` chunks for search."""
+    for i in range(stores):
+        status, _ = request(port, "POST", "/v1/vector_stores", {"name": f"bench {i}"})
+        assert status == 200
+    files = [upload(port, f"doc{i}.txt", document(i, 100)) for i in range(search_chunks // 100)]
+    static = {"type": "static", "static": {"max_chunk_size_tokens": 100, "chunk_overlap_tokens": 0}}
+    status, body = request(
+        port,
+        "POST",
+        "/v1/vector_stores",
+        {"name": "search", "file_ids": files, "chunking_strategy": static},
+    )
+    assert status == 200, body
+    store = json.loads(body)["id"]
+    status, body = request(port, "GET", f"/v1/vector_stores/{store}/files?limit=100")
+    chunks = sum(
+        len(
+            json.loads(request(port, "GET", f"/v1/vector_stores/{store}/files/{f}/content")[1])[
+                "data"
+            ]
+        )
+        for f in files[:3]
+    )
+    return {"store": store, "chunks_per_file": str(chunks // 3), "files": str(len(files))}
+
+
+# ----------------------------------------------------------------------------- loading
+@dataclass
+class Result:
+    rps: float
+    p50_ms: float
+    p99_ms: float
+
+
+def lua_script(path: Path, method: str, bodies: list[str] | None) -> None:
+    lines = [f'wrk.method = "{method}"', 'wrk.headers["Content-Type"] = "application/json"']
+    if bodies:
+        quoted = ", ".join("[==[" + b + "]==]" for b in bodies)
+        lines += [
+            f"local bodies = {{{quoted}}}",
+            "local i = 0",
+            "request = function()",
+            "  i = i + 1",
+            "  return wrk.format(nil, nil, nil, bodies[(i % #bodies) + 1])",
+            "end",
+        ]
+    path.write_text("\n".join(lines) + "\n")
+
+
+_UNITS = {"us": 1e-3, "ms": 1.0, "s": 1e3}
+
+
+def wrk(url: str, seconds: float, connections: int, script: Path | None) -> Result:
+    command = [
+        "wrk",
+        "-t1",
+        f"-c{connections}",
+        f"-d{seconds:g}s",
+        "--latency",
+        "-H",
+        f"Authorization: Bearer {KEY}",
+    ]
+    if script is not None:
+        command += ["-s", str(script)]
+    run = subprocess.run([*command, url], capture_output=True, text=True, timeout=seconds + 60)
+    out = run.stdout
+    found = re.search(r"Requests/sec:\s+([\d.]+)", out)
+    if found is None:
+        raise RuntimeError(f"wrk failed on {url}:\n{out}\n{run.stderr}")
+    rps = float(found.group(1))
+    latency = {
+        m.group(1): float(m.group(2)) * _UNITS[m.group(3)]
+        for m in re.finditer(r"^\s+(50|99)%\s+([\d.]+)(us|ms|s)\s*$", out, re.M)
+    }
+    non_2xx = re.search(r"Non-2xx or 3xx responses: (\d+)", out)
+    if non_2xx:
+        raise RuntimeError(f"{url}: {non_2xx.group(1)} non-2xx answers\n{out}")
+    return Result(rps, latency.get("50", float("nan")), latency.get("99", float("nan")))
+
+
+def python_load(
+    port: int, method: str, path: str, bodies: list[str] | None, seconds: float, connections: int
+) -> Result:
+    """A fallback load generator: one keep-alive connection per thread."""
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def run(offset: int) -> None:
+        conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+        mine, i = [], offset
+        while time.perf_counter() < deadline:
+            headers = dict(AUTH)
+            payload = None
+            if bodies:
+                payload = bodies[i % len(bodies)].encode()
+                headers["Content-Type"] = "application/json"
+            i += 1
+            t = time.perf_counter()
+            conn.request(method, path, body=payload, headers=headers)
+            response = conn.getresponse()
+            response.read()
+            mine.append(time.perf_counter() - t)
+        conn.close()
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies.sort()
+    return Result(
+        len(latencies) / seconds,
+        latencies[len(latencies) // 2] * 1e3,
+        latencies[int(len(latencies) * 0.99)] * 1e3,
+    )
+
+
+# ------------------------------------------------------------------------------- report
+def fmt_rps(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def median_result(results: list[Result]) -> Result:
+    return Result(
+        statistics.median(r.rps for r in results),
+        statistics.median(r.p50_ms for r in results),
+        statistics.median(r.p99_ms for r in results),
+    )
+
+
+@contextlib.contextmanager
+def running(server: Server) -> Iterator[float]:
+    try:
+        yield server.start()
+    finally:
+        server.stop()
+
+
+def startup_times(make: Callable[[], Server], times: int) -> float:
+    measured = []
+    for _ in range(times):
+        server = make()
+        try:
+            measured.append(server.start())
+        finally:
+            server.stop()
+    return statistics.median(measured)
+
+
+CREATE_DELETE_LUA = """
+-- create a store, then delete the one created: the number of stores stays the same
+wrk.headers["Content-Type"] = "application/json"
+local ids, n = {}, 0
+request = function()
+  n = n + 1
+  if n % 2 == 0 and #ids > 0 then
+    return wrk.format("DELETE", PREFIX .. "/" .. table.remove(ids), nil, nil)
+  end
+  return wrk.format("POST", PREFIX, nil, '{"name":"bench"}')
+end
+response = function(status, headers, body)
+  local id = body:match('"id":"(vs_[0-9a-f]+)","object":"vector_store"')
+  if id then table.insert(ids, id) end
+end
+"""
+
+
+def store_operations(seconds: float, connections: int, use_wrk: bool, workdir: Path) -> list[str]:
+    """vsmock's store operations with 100 and with 10,000 stored vector stores."""
+    port = free_port()
+    server = vsmock_server(port, "--api-key", KEY)
+    rows: dict[str, dict[int, Result]] = {}
+    with running(server):
+        made = 0
+        for count in (100, 10_000):
+            with _pool(8) as submit:
+                for i in range(made, count):
+                    submit(
+                        lambda i=i: request(port, "POST", "/v1/vector_stores", {"name": f"s{i}"})
+                    )
+            made = count
+            status, body = request(port, "GET", "/v1/vector_stores?limit=1&order=asc")
+            oldest = json.loads(body)["data"][0]["id"]
+            cases = {
+                "retrieve": ("GET", f"/v1/vector_stores/{oldest}", None),
+                "list (first page of 20)": ("GET", "/v1/vector_stores", None),
+                "modify": ("POST", f"/v1/vector_stores/{oldest}", ['{"name":"renamed"}']),
+                "create + delete": ("POST", "/v1/vector_stores", None),
+            }
+            for name, (method, path, bodies) in cases.items():
+                script = None
+                if name == "create + delete":
+                    script = workdir / "create-delete.lua"
+                    script.write_text('PREFIX = "/v1/vector_stores"\n' + CREATE_DELETE_LUA)
+                elif bodies:
+                    script = workdir / f"ops-{name}.lua"
+                    lua_script(script, method, bodies)
+                if use_wrk:
+                    result = wrk(f"http://127.0.0.1:{port}{path}", seconds, connections, script)
+                elif name == "create + delete":
+                    result = python_create_delete(port, seconds, connections)
+                else:
+                    result = python_load(port, method, path, bodies, seconds, connections)
+                rows.setdefault(name, {})[count] = result
+    lines = [
+        "| vsmock store operation | 100 stores: req/s (p50) | 10,000 stores: req/s (p50) | ratio |",
+        "|---|---|---|---|",
+    ]
+    for name, by_count in rows.items():
+        small, large = by_count[100], by_count[10_000]
+        lines.append(
+            f"| {name} | {fmt_rps(small.rps)} ({small.p50_ms:.2f} ms) | "
+            f"{fmt_rps(large.rps)} ({large.p50_ms:.2f} ms) | {large.rps / small.rps:.2f} |"
+        )
+    return lines
+
+
+def python_create_delete(port: int, seconds: float, connections: int) -> Result:
+    latencies: list[float] = []
+    lock = threading.Lock()
+    deadline = time.perf_counter() + seconds
+
+    def run() -> None:
+        mine = []
+        while time.perf_counter() < deadline:
+            t = time.perf_counter()
+            status, body = request(port, "POST", "/v1/vector_stores", {"name": "bench"})
+            mine.append(time.perf_counter() - t)
+            t = time.perf_counter()
+            request(port, "DELETE", f"/v1/vector_stores/{json.loads(body)['id']}")
+            mine.append(time.perf_counter() - t)
+        with lock:
+            latencies.extend(mine)
+
+    threads = [threading.Thread(target=run) for _ in range(connections)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    latencies.sort()
+    return Result(
+        len(latencies) / seconds,
+        latencies[len(latencies) // 2] * 1e3,
+        latencies[int(len(latencies) * 0.99)] * 1e3,
+    )
+
+
+@contextlib.contextmanager
+def _pool(n: int) -> Iterator[Callable[[Callable[[], Any]], None]]:
+    from concurrent.futures import ThreadPoolExecutor
+
+    with ThreadPoolExecutor(n) as executor:
+        futures = []
+        yield lambda fn: futures.append(executor.submit(fn))
+        for future in futures:
+            future.result()
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--duration", type=float, default=5, help="seconds per measurement")
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--warmup", type=float, default=3, help="seconds per warm-up run")
+    parser.add_argument("--connections", type=int, default=8)
+    parser.add_argument("--no-prism", action="store_true", help="leave Prism out")
+    parser.add_argument("--no-install", action="store_true", help="do not npm-install Prism")
+    parser.add_argument("--starts", type=int, default=5, help="starts timed per server")
+    parser.add_argument("--skip-store-ops", action="store_true")
+    parser.add_argument("--serve-starlette", nargs=2, help=argparse.SUPPRESS)
+    args = parser.parse_args(argv)
+    if args.serve_starlette:
+        serve_starlette(int(args.serve_starlette[0]), Path(args.serve_starlette[1]))
+        return 0
+
+    use_wrk = shutil.which("wrk") is not None
+    prism_version = None if args.no_prism else ensure_prism(not args.no_install)
+    workdir = Path(tempfile.mkdtemp(prefix="vsmock-bench-"))
+    notes = [
+        f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load average "
+        f"{', '.join(f'{x:.2f}' for x in os.getloadavg())} at the start; Python "
+        f"{platform.python_version()}",
+        "load: "
+        + (
+            "wrk -t1 (Lua scripts for the POSTs)"
+            if use_wrk
+            else "Python load generator (wrk not installed)"
+        )
+        + f", {args.connections} connections, {args.duration:g} s per measurement, "
+        f"median of {args.rounds} interleaved rounds after a {args.warmup:g} s warm-up each",
+        "vsmock: request validation ON, response validation ON (the served default)",
+        "Prism: "
+        + (f"{prism_version} (`prism mock openapi.yaml`)" if prism_version else "not available"),
+    ]
+
+    # vsmock first: its answers are what the Starlette reference serves.
+    vs_port, st_port = free_port(), free_port()
+    vsmock = vsmock_server(vs_port, "--api-key", KEY)
+    servers = [vsmock]
+    vsmock.start()
+    fixture = populate(vs_port, stores=19, search_chunks=10_000)
+    store = fixture["store"]
+    notes.append(
+        f"search store: {fixture['files']} files x ~{fixture['chunks_per_file']} chunks "
+        f"(static chunking, 100 tokens), queries rotated over {len(QUERIES)}"
+    )
+    recorded = {
+        "list": request(vs_port, "GET", "/v1/vector_stores")[1].decode(),
+        "create": request(vs_port, "POST", "/v1/vector_stores", {"name": "bench"})[1].decode(),
+        "retrieve": request(vs_port, "GET", f"/v1/vector_stores/{store}")[1].decode(),
+        "search": request(
+            vs_port, "POST", f"/v1/vector_stores/{store}/search", {"query": QUERIES[0]}
+        )[1].decode(),
+    }
+    bodies_path = workdir / "bodies.json"
+    bodies_path.write_text(json.dumps(recorded))
+    starlette = starlette_server(st_port, bodies_path)
+    starlette.start()
+    servers.append(starlette)
+    prism = None
+    if prism_version:
+        prism = prism_server(free_port())
+        prism.start()
+        servers.append(prism)
+
+    searches = [json.dumps({"query": q}) for q in QUERIES]
+    plans: dict[str, tuple[str, str, list[str] | None]] = {
+        "list": ("GET", "/vector_stores", None),
+        "create": ("POST", "/vector_stores", ['{"name":"bench"}']),
+        "retrieve": ("GET", f"/vector_stores/{store}", None),
+        "search": ("POST", f"/vector_stores/{store}/search", searches),
+    }
+    scripts = {}
+    for name, (method, _, bodies) in plans.items():
+        if bodies:
+            scripts[name] = workdir / f"{name}.lua"
+            lua_script(scripts[name], method, bodies)
+    measured: dict[tuple[str, str], list[Result]] = {}
+    try:
+        for round_ in range(args.rounds + 1):  # round 0 warms up (Prism's JIT, caches)
+            for workload in WORKLOADS:
+                method, path, bodies = plans[workload]
+                for server in servers:
+                    full = server.prefix + path
+                    seconds = args.warmup if round_ == 0 else args.duration
+                    if use_wrk:
+                        url = f"http://127.0.0.1:{server.port}{full}"
+                        result = wrk(url, seconds, args.connections, scripts.get(workload))
+                    else:
+                        result = python_load(
+                            server.port, method, full, bodies, seconds, args.connections
+                        )
+                    if round_ > 0:
+                        measured.setdefault((server.name, workload), []).append(result)
+    finally:
+        for server in servers:
+            server.stop()
+
+    names = [s.name for s in servers]
+    header = "| workload | " + " | ".join(f"{n} req/s (p50 / p99 ms)" for n in names)
+    header += " | vsmock ÷ Starlette |" + (" vsmock ÷ Prism |" if prism else "")
+    lines = [header, "|---" * (len(names) + 2 + (1 if prism else 0)) + "|"]
+    for workload in WORKLOADS:
+        results = {n: median_result(measured[(n, workload)]) for n in names}
+        cells = [f"{fmt_rps(r.rps)} ({r.p50_ms:.2f} / {r.p99_ms:.2f})" for r in results.values()]
+        ratios = [f"{results['vsmock'].rps / results['Starlette'].rps:.2f}"]
+        if prism:
+            ratios.append(f"{results['vsmock'].rps / results['Prism 5'].rps:.2f}")
+        lines.append(f"| {workload} | " + " | ".join(cells + ratios) + " |")
+
+    starts = {
+        "vsmock": startup_times(lambda: vsmock_server(free_port()), args.starts),
+        "Starlette": startup_times(lambda: starlette_server(free_port(), bodies_path), args.starts),
+    }
+    if prism:
+        starts["Prism 5"] = startup_times(lambda: prism_server(free_port()), args.starts)
+    lines.append(
+        "| first 200 after start (median of "
+        f"{args.starts}) | "
+        + " | ".join(f"{starts[n]:.2f} s" for n in names)
+        + f" | {starts['vsmock'] / starts['Starlette']:.2f} |"
+        + (f" {starts['vsmock'] / starts['Prism 5']:.2f} |" if prism else "")
+    )
+    print("\n".join(f"- {n}" for n in notes))
+    print()
+    print("\n".join(lines))
+    sys.stdout.flush()
+    if not args.skip_store_ops:
+        print()
+        print("\n".join(store_operations(args.duration, args.connections, use_wrk, workdir)))
+    shutil.rmtree(workdir, ignore_errors=True)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
