@@ -86,6 +86,47 @@ def test_bad_input_is_400_naming_the_param(
     assert error["type"] == "invalid_request_error"
 
 
+@pytest.mark.parametrize(
+    ("body", "param", "code"),
+    [
+        # the filter's `type` picks the shape the error is reported against
+        (
+            {"query": "q", "filters": {"type": "eq", "value": 1}},
+            "filters.key",
+            "missing_required_parameter",
+        ),
+        (
+            {"query": "q", "filters": {"type": "eq", "key": "a", "value": None}},
+            "filters.value",
+            "invalid_type",
+        ),
+        (
+            {"query": "q", "filters": {"type": "eq", "key": "a", "value": 1, "x": 2}},
+            "filters.x",
+            "unknown_parameter",
+        ),
+        (
+            {
+                "query": "q",
+                "filters": {
+                    "type": "and",
+                    "filters": [{"type": "or", "filters": [{"type": "gt", "key": "k"}]}],
+                },
+            },
+            "filters.filters[0].filters[0].value",
+            "missing_required_parameter",
+        ),
+        ({"query": 123}, "query", "invalid_type"),
+    ],
+)
+def test_search_body_errors_name_the_offending_part(
+    api: httpx.Client, body: object, param: str, code: str
+) -> None:
+    store = api.post("/vector_stores", json={}).json()["id"]
+    error = assert_envelope(api.post(f"/vector_stores/{store}/search", json=body), 400)
+    assert (error["param"], error["code"]) == (param, code), error
+
+
 def test_malformed_json_is_400(api: httpx.Client) -> None:
     response = api.post(
         "/vector_stores", content=b"{not json", headers={"content-type": "application/json"}

@@ -39,3 +39,8 @@ def test_quickstart_runs(server: ServeProcess, capsys: object) -> None:
     out = capsys.readouterr().out  # type: ignore[attr-defined]
     assert out.splitlines()[0].startswith("completed")
     assert "return-policy.md" in out
+
+
+def test_plugin_example_in_readme_is_the_file_the_suite_runs() -> None:
+    example = (ROOT / "tests" / "examples" / "test_example_quickstart.py").read_text()
+    assert f"```python\n{example}```" in README

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any
 
-from jsonschema.exceptions import ValidationError, best_match
+from jsonschema.exceptions import ValidationError, best_match, relevance
 
 from .errors import InvalidRequest
 
@@ -145,6 +145,15 @@ def to_api_error(error: ValidationError, root: str | None = None) -> InvalidRequ
                 param=param_path(param, names[:1]),
                 code="missing_required_parameter",
             )
+        types = [e.validator_value for e in error.context or [] if e.validator == "type"]
+        if types and len(types) == len(error.context or []):
+            expected = " or ".join(_TYPE_NAMES.get(t, str(t)) for t in dict.fromkeys(types))
+            return InvalidRequest(
+                f"Invalid type for '{name}': expected {expected}, but got {type_name(value)} "
+                "instead.",
+                param=param,
+                code="invalid_type",
+            )
         return InvalidRequest(
             f"Invalid value for '{name}': it does not match any of the accepted shapes.",
             param=param,
@@ -153,8 +162,33 @@ def to_api_error(error: ValidationError, root: str | None = None) -> InvalidRequ
     return InvalidRequest(f"Invalid '{name}': {error.message}.", param=param, code="invalid_value")
 
 
+def _tags(branch: Any) -> list[Any]:
+    if not isinstance(branch, dict):
+        return []
+    tag = branch.get("properties", {}).get("type", {})
+    return list(tag.get("enum", [])) if isinstance(tag, dict) else []
+
+
+def _off_branch(error: ValidationError) -> bool:
+    """Whether ``error`` lies in a oneOf/anyOf branch other than the one the instance's
+    ``type`` tag selects (so ``{"type": "eq", "value": 1}`` is reported as a comparison
+    filter missing its ``key``, not as a compound filter with the wrong type)."""
+    parent = error.parent
+    if parent is None or parent.validator not in ("oneOf", "anyOf"):
+        return False
+    if not isinstance(parent.instance, dict):
+        return False
+    tag = parent.instance.get("type")
+    chosen = [i for i, b in enumerate(parent.validator_value) if tag in _tags(b)]
+    return len(chosen) == 1 and list(error.relative_schema_path)[:1] != chosen
+
+
+def _relevance(error: ValidationError) -> tuple[Any, ...]:
+    return (_off_branch(error), *relevance(error))  # best_match takes the min in a context
+
+
 def first_error(
     errors: Iterable[ValidationError], root: str | None = None
 ) -> InvalidRequest | None:
-    error = best_match(errors)
+    error = best_match(errors, key=_relevance)
     return None if error is None else to_api_error(error, root)
