@@ -500,7 +500,7 @@ NASTY: list[tuple[str, str, dict[str, Any], tuple[str | None, str]]] = [
         ("files[0]", "invalid_type"),
     ),
     ("POST", "/v1/vector_stores/vs_1/search", {"json": {"query": []}}, ("query", "empty_array")),
-    ("POST", "/v1/vector_stores/vs_1/search", {"json": {"query": 7}}, ("query", "invalid_value")),
+    ("POST", "/v1/vector_stores/vs_1/search", {"json": {"query": 7}}, ("query", "invalid_type")),
     (
         "POST",
         "/v1/vector_stores/vs_1/search",
