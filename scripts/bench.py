@@ -59,7 +59,7 @@ PRISM_DIR = ROOT / "build" / "prism"
 PRISM_BIN = PRISM_DIR / "node_modules" / ".bin" / "prism"
 KEY = "sk-bench"
 AUTH = {"Authorization": f"Bearer {KEY}"}
-WORKLOADS = ("list", "create", "retrieve", "search")
+WORKLOADS = ("list", "create", "retrieve", "search", "search, new query")
 QUERIES = [
     "return policy refund",
     "how long does shipping take",
@@ -281,9 +281,25 @@ class Result:
     p99_ms: float
 
 
+NEW_QUERIES = ["<new>"]  # lua_script: a query never sent before, on every request
+
+
 def lua_script(path: Path, method: str, bodies: list[str] | None) -> None:
     lines = [f'wrk.method = "{method}"', 'wrk.headers["Content-Type"] = "application/json"']
-    if bodies:
+    if bodies is NEW_QUERIES:
+        words = " ".join(QUERIES).split()
+        quoted = ", ".join(f'"{w}"' for w in words)
+        lines += [
+            f"local words = {{{quoted}}}",
+            "local i = 0",
+            "request = function()",
+            "  i = i + 1",
+            "  local a, b = words[(i % #words) + 1], words[((i * 7) % #words) + 1]",
+            '  local body = string.format(\'{"query":"%s %s w%d"}\', a, b, i)',
+            "  return wrk.format(nil, nil, nil, body)",
+            "end",
+        ]
+    elif bodies:
         quoted = ", ".join("[==[" + b + "]==]" for b in bodies)
         lines += [
             f"local bodies = {{{quoted}}}",
@@ -341,7 +357,10 @@ def python_load(
         while time.perf_counter() < deadline:
             headers = dict(AUTH)
             payload = None
-            if bodies:
+            if bodies is NEW_QUERIES:
+                payload = json.dumps({"query": f"{QUERIES[i % len(QUERIES)]} w{i}"}).encode()
+                headers["Content-Type"] = "application/json"
+            elif bodies:
                 payload = bodies[i % len(bodies)].encode()
                 headers["Content-Type"] = "application/json"
             i += 1
@@ -580,11 +599,13 @@ def main(argv: list[str] | None = None) -> int:
         "create": ("POST", "/vector_stores", ['{"name":"bench"}']),
         "retrieve": ("GET", f"/vector_stores/{store}", None),
         "search": ("POST", f"/vector_stores/{store}/search", searches),
+        # Results are remembered until the store changes: here every query is new.
+        "search, new query": ("POST", f"/vector_stores/{store}/search", NEW_QUERIES),
     }
     scripts = {}
     for name, (method, _, bodies) in plans.items():
         if bodies:
-            scripts[name] = workdir / f"{name}.lua"
+            scripts[name] = workdir / f"{name.replace(', ', '-').replace(' ', '-')}.lua"
             lua_script(scripts[name], method, bodies)
     measured: dict[tuple[str, str], list[Result]] = {}
     try:

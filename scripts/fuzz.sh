@@ -3,7 +3,7 @@
 # (200 examples per operation, 1,000 stateful scenarios of up to 40 steps), over the
 # stateful server in-process (compared with Connexion's own stack), `vsmock serve`, and
 # `vsmock serve --stateless --strict-requests`. Each leg prints its operations, test cases
-# and failures. Extra arguments go to pytest (e.g. -k stateless).
+# and failures. Extra arguments go to pytest (e.g. -k contract).
 #
 #   scripts/fuzz.sh                      # deep profile, every leg
 #   VSMOCK_FUZZ_PROFILE=ci scripts/fuzz.sh   # the suite's bounded profile

@@ -1,20 +1,29 @@
 """Schemathesis over every operation of openapi.yaml, in both server modes.
 
-Each leg starts ``vsmock serve`` on loopback (seeded ids, frozen clock, ``--api-key``
-so that Schemathesis's ``ignored_auth`` check has something to find) and runs the
-``st`` CLI against it with every phase (examples, coverage, fuzzing, stateful) and
-both positive and negative data:
+Each leg serves the app on loopback (seeded ids, frozen clock, ``--api-key`` so that
+the ``ignored_auth`` check has something to find), makes a few real objects (files,
+stores holding them, batches) whose ids the generated requests use part of the time,
+and runs the ``st`` CLI with every phase (examples, coverage, fuzzing, stateful) and
+both positive and negative data. Checks:
 
-* the five response checks (no server error; status codes, content types,
-  headers and bodies conforming to the contract);
+* the five response checks (no server error; status codes, content types, headers
+  and bodies conforming to the contract);
 * ``negative_data_rejection``: a request the contract forbids gets a 400, never a
   2xx (and ``not_a_server_error`` rules out a 5xx);
 * ``openai_error_envelope`` (below): every error body is OpenAI's envelope;
 * ``ignored_auth``: a wrong or missing key is refused;
+* ``unsupported_method``, ``allow_header_conformance``: an undeclared method gets a 405
+  whose ``Allow`` header names the path's methods;
 * on the stateful server, ``use_after_free`` and ``ensure_resource_availability``
-  over the OpenAPI links (create → retrieve → update → search → delete on real
+  along the OpenAPI links (create → retrieve → update → search → delete on real
   objects; ``createFile`` links to ``createVectorStore`` with the new file in the
   body, ``listVectorStoreFiles`` to the listed file's operations).
+
+Legs: the stateful server, run in-process behind :class:`Twins`, which also hands every
+request to the same app without its fast path (``vsmock/fastpath.py``) and requires
+byte-identical answers; contract mode (``vsmock serve --stateless --strict-requests``,
+skipped until ``vsmock.stateless`` exists); and, in the deep profile only, ``vsmock
+serve`` itself.
 
 ``positive_data_acceptance`` is left out on purpose: like the live API, the server
 refuses some schema-valid values by rules the schema cannot express (id prefixes,
@@ -70,7 +79,13 @@ RESPONSE_CHECKS = [
     "response_headers_conformance",
     "response_schema_conformance",
 ]
-COMMON_CHECKS = [*RESPONSE_CHECKS, "negative_data_rejection", "ignored_auth"]
+COMMON_CHECKS = [
+    *RESPONSE_CHECKS,
+    "negative_data_rejection",
+    "ignored_auth",
+    "unsupported_method",  # an undeclared method: 405, with an Allow header
+    "allow_header_conformance",  # ... naming exactly the path's methods
+]
 STATEFUL_CHECKS = ["use_after_free", "ensure_resource_availability"]
 
 ENVELOPE_KEYS = {"message", "type", "param", "code"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import functools
 import json
 import threading
@@ -79,6 +80,9 @@ class VsmockApp(connexion.AsyncApp):
     runtime: Runtime
 
 
+PRELOAD_DELAY = 0.5  # seconds after the server listens
+
+
 def preload_in_background() -> None:
     """Load the search engine (numpy, scipy, scikit-learn) on a background thread once the
     server listens: startup does not wait for it, and the first search or attach rarely
@@ -88,7 +92,19 @@ def preload_in_background() -> None:
         import vsmock.search.index
         import vsmock.search.rewrite  # noqa: F401
 
-    threading.Thread(target=preload, name="vsmock-preload", daemon=True).start()
+    # A moment later, so that the import does not slow down the first requests.
+    timer = threading.Timer(PRELOAD_DELAY, preload)
+    timer.name, timer.daemon = "vsmock-preload", True
+    timer.start()
+
+
+def _mount_again(app: VsmockApp, *, base_path: str) -> None:
+    """Mount the API added last once more, at ``base_path``. ``add_api`` would check the
+    same document against the OpenAPI schema again (half of create_app's time); a copy of
+    the specification already checked serves the same."""
+    first = app.middleware.apis[-1]
+    again = type(first)(copy.deepcopy(first.specification), base_path=base_path, **first.kwargs)
+    app.middleware.apis.append(again)
 
 
 @functools.cache
@@ -138,13 +154,13 @@ def create_app(
     app.add_api(
         _load_yaml(admin_spec_path()), base_path=ADMIN_PREFIX, validate_responses=True, **options
     )
-    for base_path in (API_PREFIX, ""):
-        app.add_api(
-            _load_yaml(spec_path()),
-            base_path=base_path,
-            validate_responses=settings.validate_responses,
-            **options,
-        )
+    app.add_api(
+        _load_yaml(spec_path()),
+        base_path=API_PREFIX,
+        validate_responses=settings.validate_responses,
+        **options,
+    )
+    _mount_again(app, base_path="")
     for error_class, handler in HANDLERS:
         app.add_error_handler(error_class, handler)
     if fastpath:

@@ -16,6 +16,7 @@ from typing import Any
 from connexion.exceptions import NonConformingResponse, ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
+from starlette.routing import Match, Mount
 
 from .errors import (
     BY_STATUS,
@@ -64,12 +65,37 @@ def on_http_exception(request: ConnexionRequest, exc: Exception) -> ConnexionRes
     method, path = request.scope.get("method", "?"), request.scope.get("path", "?")
     if exc.status_code == 404:
         return render(RouteNotFound(method, path))
-    if exc.status_code == 405:  # keeps the router's ``Allow`` header (RFC 9110)
-        allowed = dict(exc.headers or {})
+    if exc.status_code == 405:  # with the path's methods in ``Allow`` (RFC 9110)
+        allowed = _allowed_methods(request.scope) or dict(exc.headers or {}).get("Allow")
         message = f"Method {method} is not allowed for {path}."
-        return render(MethodNotAllowed(message, headers=allowed))
+        return render(MethodNotAllowed(message, headers={"Allow": allowed} if allowed else {}))
     error_class = BY_STATUS.get(exc.status_code, InvalidRequest)
     return render(error_class(str(exc.detail)))
+
+
+def _allowed_methods(scope: Any) -> str | None:
+    """Every method the path answers. Connexion registers one route per method, so the
+    ``Allow`` of Starlette's 405 names only the first route's; the router in the scope
+    (the one that raised) knows them all."""
+    router = scope.get("router")
+    if router is None:
+        return None
+    methods: set[str] = set()
+
+    def visit(routes: Any, scope: Any) -> None:
+        for route in routes:
+            match, child = route.matches(scope)
+            if match == Match.NONE:
+                continue
+            if isinstance(route, Mount):
+                visit(route.routes, {**scope, **child})
+            elif getattr(route, "methods", None):
+                methods.update(route.methods)
+
+    # Routing has already moved root_path down to the mount it entered: start from the top.
+    top = {**scope, "root_path": scope.get("app_root_path", scope.get("root_path", ""))}
+    visit(router.routes, top)
+    return ", ".join(sorted(methods)) or None
 
 
 def on_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:

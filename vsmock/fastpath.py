@@ -195,7 +195,6 @@ class _BodyCheck:
     nullable: bool
     validator_class: Any
     fast: Callable[[Any], bool] | None
-    _slow: Any = None
 
     def check_object(self, scope: Scope, body: Any, raw: bytes) -> None:
         """``body`` is the object written as ``raw``."""
@@ -267,12 +266,7 @@ class FastOperation:
         headers: Iterable[tuple[bytes, bytes]], default: list[str]
     ) -> tuple[str, str]:
         """Connexion's reading of a content type header, with its fallbacks."""
-        raw = None
-        for key, value in headers:
-            if key.lower() == b"content-type":
-                raw = value.decode("latin-1")
-                break
-        mime_type, encoding = utils.split_content_type(raw)
+        mime_type, encoding = utils.split_content_type(_header(headers, b"content-type"))
         if mime_type is None:
             mime_type = default[0] if default else "application/octet-stream"
         return mime_type, encoding or "utf-8"
@@ -316,7 +310,7 @@ class FastOperation:
 
     async def call_handler(self, scope: Scope, receive: Receive, backend: Any) -> Any:
         """Connexion's parameter decorator: the handler's keyword arguments, then the call."""
-        content_type = _header(scope, b"content-type") or "application/octet-stream"
+        content_type = _header(scope["headers"], b"content-type") or "application/octet-stream"
         mimetype = parse_options_header(content_type)[0].decode()
         body = files = None
         if self.wants_body or mimetype in FORM_CONTENT_TYPES:
@@ -508,8 +502,9 @@ class FastOperation:
 _NOT_JSON = object()
 
 
-def _header(scope: Scope, name: bytes) -> str | None:
-    for key, value in scope["headers"]:
+def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+    """The first value of header ``name`` (lower case) in a list of raw headers."""
+    for key, value in headers:
         if key.lower() == name:
             return str(value.decode("latin-1"))
     return None

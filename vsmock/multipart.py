@@ -53,9 +53,12 @@ class UploadParser(MultiPartParser):
             "on_end": self.on_end,
         }
         try:
-            parser = python_multipart.MultipartParser(
-                boundary, callbacks, max_header_size=MAX_HEADER_LINE
-            )
+            try:
+                parser = python_multipart.MultipartParser(
+                    boundary, callbacks, max_header_size=MAX_HEADER_LINE
+                )
+            except TypeError:  # releases without the keyword have no such limit either
+                parser = python_multipart.MultipartParser(boundary, callbacks)
             async for chunk in self.stream:
                 parser.write(chunk)
                 for part, data in self._file_parts_to_write:
