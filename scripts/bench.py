@@ -373,6 +373,14 @@ def python_load(
         with lock:
             latencies.extend(mine)
 
+    return _threaded(run, connections, latencies, seconds)
+
+
+def _threaded(
+    run: Callable[[int], None], connections: int, latencies: list[float], seconds: float
+) -> Result:
+    """Run ``connections`` client threads to the end; the throughput and p50/p99 (ms) of
+    the latencies they collected."""
     threads = [threading.Thread(target=run, args=(i,)) for i in range(connections)]
     for t in threads:
         t.start()
@@ -503,17 +511,7 @@ def python_create_delete(port: int, seconds: float, connections: int) -> Result:
         with lock:
             latencies.extend(mine)
 
-    threads = [threading.Thread(target=run) for _ in range(connections)]
-    for t in threads:
-        t.start()
-    for t in threads:
-        t.join()
-    latencies.sort()
-    return Result(
-        len(latencies) / seconds,
-        latencies[len(latencies) // 2] * 1e3,
-        latencies[int(len(latencies) * 0.99)] * 1e3,
-    )
+    return _threaded(lambda _: run(), connections, latencies, seconds)
 
 
 @contextlib.contextmanager

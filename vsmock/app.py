@@ -117,6 +117,49 @@ def _load_yaml(path: Path) -> dict[str, Any]:
     return spec
 
 
+def api_options() -> dict[str, Any]:
+    """How every mount of a vsmock spec resolves handlers and validates requests."""
+    return {
+        "resolver": Resolver(function_resolver=handlers.resolve),
+        "pythonic_params": True,
+        "validator_map": validator_map(),
+    }
+
+
+def connexion_app(runtime: Runtime, *, outer: list[Any] | None = None) -> VsmockApp:
+    """A Connexion app over ``runtime`` serving the admin API, with OpenAI's error envelope.
+
+    ``outer`` middlewares sit between the runtime middleware and Connexion's error
+    handling; ``create_app`` adds the API's (journal, auth, upload limit, faults), the
+    proxy none.
+    """
+    app = VsmockApp(
+        "vsmock",
+        middlewares=[
+            ServerErrorMiddleware,
+            partial(RuntimeMiddleware, runtime=runtime),
+            *(outer or []),
+            ExceptionMiddleware,
+            RoutingMiddleware,
+            RequestValidationMiddleware,
+            ResponseValidationMiddleware,
+            LifespanMiddleware,
+            ContextMiddleware,
+        ],
+        jsonifier=Jsonifier(_Json, separators=(",", ":")),
+    )
+    app.runtime = runtime
+    app.add_api(
+        _load_yaml(admin_spec_path()),
+        base_path=ADMIN_PREFIX,
+        validate_responses=True,
+        **api_options(),
+    )
+    for error_class, handler in HANDLERS:
+        app.add_error_handler(error_class, handler)
+    return app
+
+
 def create_app(
     settings: Settings | None = None, *, fastpath: bool = True, **overrides: Any
 ) -> VsmockApp:
@@ -125,44 +168,23 @@ def create_app(
     settings = replace(settings or Settings(), **overrides)
     runtime = Runtime(settings)
     routes = Routes()
-    middlewares = [
-        ServerErrorMiddleware,
-        partial(RuntimeMiddleware, runtime=runtime),
-        JournalMiddleware,
-        AuthMiddleware,
-        UploadLimitMiddleware,
-        FaultMiddleware,
-        *([partial(FastPath, routes=routes)] if fastpath else []),
-        ExceptionMiddleware,
-        RoutingMiddleware,
-        RequestValidationMiddleware,
-        ResponseValidationMiddleware,
-        LifespanMiddleware,
-        ContextMiddleware,
-    ]
-    app = VsmockApp(
-        "vsmock",
-        middlewares=middlewares,
-        jsonifier=Jsonifier(_Json, separators=(",", ":")),
-    )
-    app.runtime = runtime
-    options: dict[str, Any] = {
-        "resolver": Resolver(function_resolver=handlers.resolve),
-        "pythonic_params": True,
-        "validator_map": validator_map(),
-    }
-    app.add_api(
-        _load_yaml(admin_spec_path()), base_path=ADMIN_PREFIX, validate_responses=True, **options
+    app = connexion_app(
+        runtime,
+        outer=[
+            JournalMiddleware,
+            AuthMiddleware,
+            UploadLimitMiddleware,
+            FaultMiddleware,
+            *([partial(FastPath, routes=routes)] if fastpath else []),
+        ],
     )
     app.add_api(
         _load_yaml(spec_path()),
         base_path=API_PREFIX,
         validate_responses=settings.validate_responses,
-        **options,
+        **api_options(),
     )
     _mount_again(app, base_path="")
-    for error_class, handler in HANDLERS:
-        app.add_error_handler(error_class, handler)
     if fastpath:
         routes.build(app.middleware.apis, HANDLERS, include=lambda base: base != ADMIN_PREFIX)
     return app

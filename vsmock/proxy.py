@@ -20,43 +20,30 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import json
 import tempfile
 import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from functools import partial
 from typing import IO, Any
 
 import httpx
 from connexion.exceptions import ProblemException
-from connexion.jsonifier import Jsonifier
-from connexion.middleware.context import ContextMiddleware
-from connexion.middleware.exceptions import ExceptionMiddleware
-from connexion.middleware.lifespan import LifespanMiddleware
 from connexion.middleware.main import ConnexionMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
-from connexion.middleware.response_validation import ResponseValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
-from connexion.middleware.server_error import ServerErrorMiddleware
-from connexion.resolver import Resolver
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from . import handlers
-from .app import API_PREFIX, VsmockApp, admin_spec_path, spec_path
-from .envelope import HANDLERS
+from .app import API_PREFIX, VsmockApp, api_options, connexion_app, spec_path
 from .errors import APIError, BadGateway, InvalidRequest
 from .journal import RAW_BODY_CAP, safe_headers
 from .middleware import ADMIN_PREFIX, is_admin
 from .middleware.faults import FaultMiddleware
 from .middleware.journal import JournalMiddleware
 from .middleware.responses import send_error
-from .middleware.runtime import RuntimeMiddleware
 from .runtime import Runtime
 from .settings import Settings
 from .stateless.contract import contract
-from .validation import validator_map
 from .violations import SINK_SCOPE_KEY
 
 CHUNK = 64 * 1024
@@ -374,14 +361,6 @@ async def _validated(scope: Scope, receive: Receive, send: Send) -> None:
     """The end of the validation stack: the request has been checked; nothing to answer."""
 
 
-def _options() -> dict[str, Any]:
-    return {
-        "resolver": Resolver(function_resolver=handlers.resolve),
-        "pythonic_params": True,
-        "validator_map": validator_map(),
-    }
-
-
 def _validation_stack() -> ConnexionMiddleware:
     """Routing and the mock's request validators over openapi.yaml, at /v1 and at the root."""
     stack = ConnexionMiddleware(
@@ -389,31 +368,13 @@ def _validation_stack() -> ConnexionMiddleware:
         middlewares=[RoutingMiddleware, _CaptureRouted, RequestValidationMiddleware],
     )
     for base_path in (API_PREFIX, ""):
-        stack.add_api(spec_path(), base_path=base_path, **_options())
+        stack.add_api(spec_path(), base_path=base_path, **api_options())
     return stack
 
 
 def _admin_app(runtime: Runtime) -> VsmockApp:
     """The admin API (admin.yaml) over the proxy's runtime."""
-    app = VsmockApp(
-        "vsmock",
-        middlewares=[
-            ServerErrorMiddleware,
-            partial(RuntimeMiddleware, runtime=runtime),
-            ExceptionMiddleware,
-            RoutingMiddleware,
-            RequestValidationMiddleware,
-            ResponseValidationMiddleware,
-            LifespanMiddleware,
-            ContextMiddleware,
-        ],
-        jsonifier=Jsonifier(json, separators=(",", ":")),
-    )
-    app.runtime = runtime
-    app.add_api(admin_spec_path(), base_path=ADMIN_PREFIX, validate_responses=True, **_options())
-    for error_class, handler in HANDLERS:
-        app.add_error_handler(error_class, handler)
-    return app
+    return connexion_app(runtime)
 
 
 async def _spool(receive: Receive) -> tuple[IO[bytes], int]:
