@@ -20,7 +20,9 @@ def test_pip_install_then_serve(tmp_path: Path) -> None:
     # pull in that environment's own vsmock); what is checked is the wheel itself.
     site_dir = subprocess.run(
         [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     ).stdout.strip()
     Path(site_dir, "_test_deps.pth").write_text(sysconfig.get_paths()["purelib"] + "\n")
     subprocess.run(

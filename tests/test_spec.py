@@ -26,6 +26,7 @@ import typing_extensions as te
 import yaml
 from connexion.json_schema import resolve_refs
 from connexion.resolver import Resolver
+from connexion.spec import OpenAPISpecification, Specification
 from connexion.utils import build_example_from_schema
 from openai.pagination import SyncCursorPage, SyncPage
 from openai.types import (
@@ -45,7 +46,10 @@ from openai.types import vector_stores as vs_types
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator, validate
 
+from vsmock.app import ShippedSpecification
+
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+ADMIN_SPEC_PATH = SPEC_PATH.parent / "vsmock" / "admin.yaml"
 
 EXPECTED_OPERATION_IDS = {
     "listFiles",
@@ -353,6 +357,22 @@ def _all_schema_nodes(spec: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any
 
 def test_spec_is_valid_openapi_30(spec: dict[str, Any]) -> None:
     validate(spec, cls=OpenAPIV30SpecValidator)
+
+
+@pytest.mark.parametrize("path", [SPEC_PATH, ADMIN_SPEC_PATH], ids=lambda p: p.name)
+def test_shipped_documents_pass_connexions_check(path: Path) -> None:
+    """``create_app`` mounts the shipped documents without Connexion's check against the
+    OpenAPI schema (``ShippedSpecification``); the check runs here instead, and what the
+    app serves is what Connexion's own loading would have built."""
+    document = yaml.safe_load(path.read_text())
+    validate(copy.deepcopy(document), cls=OpenAPIV30SpecValidator)
+    checked = Specification.from_dict(copy.deepcopy(document))  # raises if the check fails
+    assert isinstance(checked, OpenAPISpecification)
+    shipped = ShippedSpecification(copy.deepcopy(document))
+    assert isinstance(shipped, OpenAPISpecification)
+    # The resolved documents are recursive (compound filters), so compare what they come from.
+    assert shipped.raw == checked.raw
+    assert shipped.spec["paths"].keys() == checked.spec["paths"].keys()
 
 
 def test_openapi_version_and_server(spec: dict[str, Any]) -> None:

@@ -81,8 +81,13 @@ def build_parser() -> argparse.ArgumentParser:
     replay = commands.add_parser("replay", help="replay a scenario and compare every answer")
     replay.add_argument("file", type=Path)
     replay.add_argument("--base-url", required=True, help="the target's API base, e.g. …/v1")
-    replay.add_argument("--ignore", action="append", default=[], metavar="PATH",
-                        help="a JSON path to skip when comparing (repeatable)")
+    replay.add_argument(
+        "--ignore",
+        action="append",
+        default=[],
+        metavar="PATH",
+        help="a JSON path to skip when comparing (repeatable)",
+    )
     replay.add_argument("--api-key", default="sk-vsmock-replay")
     return parser
 
@@ -107,6 +112,9 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def serve(args: argparse.Namespace) -> int:
+    from .startup import lean_imports, settled
+
+    lean_imports()
     from .app import API_PREFIX, create_app, preload_in_background
     from .database import DamagedState
     from .server import make_server
@@ -117,6 +125,7 @@ def serve(args: argparse.Namespace) -> int:
     except DamagedState as exc:
         print(str(exc), file=sys.stderr)
         return 2
+    settled()
 
     def ready(url: str) -> None:
         print(f"vsmock listening on {url}{API_PREFIX}  (admin: {url}/__admin)", flush=True)

@@ -34,7 +34,7 @@ from connexion.middleware.routing import RoutingMiddleware
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from .app import API_PREFIX, VsmockApp, api_options, connexion_app, spec_path
+from .app import API_PREFIX, VsmockApp, api_options, connexion_app, mount, spec_path
 from .errors import APIError, BadGateway, InvalidRequest
 from .journal import RAW_BODY_CAP, safe_headers
 from .middleware import ADMIN_PREFIX, is_admin
@@ -368,7 +368,7 @@ def _validation_stack() -> ConnexionMiddleware:
         middlewares=[RoutingMiddleware, _CaptureRouted, RequestValidationMiddleware],
     )
     for base_path in (API_PREFIX, ""):
-        stack.add_api(spec_path(), base_path=base_path, **api_options())
+        mount(stack, spec_path(), base_path=base_path, **api_options())
     return stack
 
 

@@ -85,9 +85,7 @@ def check(scope: Scope, error: APIError | None, *, rule: str, value: Any = None)
     raise error
 
 
-def check_schema(
-    scope: Scope, validator: Validator, value: Any, root: str | None = None
-) -> None:
+def check_schema(scope: Scope, validator: Validator, value: Any, root: str | None = None) -> None:
     """Raise the most relevant schema failure; in lenient mode record every one of them."""
     if lenient(scope):
         for failure in validator.iter_errors(value):

@@ -319,17 +319,24 @@ class SearchIndex:
                 band_scores.append(scores)
         if not band_rows:
             return []
-        rows, final = _max_per_row(np.concatenate(band_rows), np.concatenate(band_scores))
+        if len(band_rows) == 1:  # one query: its band rows are distinct already
+            rows, final = band_rows[0], band_scores[0]
+        else:
+            rows, final = _max_per_row(np.concatenate(band_rows), np.concatenate(band_scores))
         if rows.size == 0:
             return []
-        final = np.clip(np.round(final, SCORE_DECIMALS), 0.0, 1.0)
+        final = np.round(final, SCORE_DECIMALS)
+        np.clip(final, 0.0, 1.0, out=final)
         keep = (final > 0) & (final >= threshold)
         rows, final = rows[keep], final[keep]
-        nums = view.doc_num[rows]
-        ranked = np.lexsort((nums, view.chunk[rows], view.order[rows], -final))[:limit]
+        nums, chunks = view.doc_num[rows], view.chunk[rows]
+        ranked = np.lexsort((nums, chunks, view.order[rows], -final))[:limit]
+        by_num = self._by_num
         return [
-            Hit(self._by_num[int(nums[i])].doc_id, int(view.chunk[rows[i]]), float(final[i]))
-            for i in ranked
+            Hit(by_num[num].doc_id, chunk, score)
+            for num, chunk, score in zip(
+                nums[ranked].tolist(), chunks[ranked].tolist(), final[ranked].tolist(), strict=True
+            )
         ]
 
     # ------------------------------------------------------------------ internals
@@ -352,12 +359,12 @@ class SearchIndex:
         coefs = (w * idf).tolist()
         pairs = ranking.distinct_bigrams(tokens)
         width = len(self._vocab)
-        codes = []
+        codes: set[int] = set()
         for first, second in pairs:
             a, b = self._vocab.live_id(first), self._vocab.live_id(second)
             if a is not None and b is not None:
-                codes.append(a * width + b)
-        return _Plan(ids, coefs, np.unique(np.asarray(codes, dtype=np.int64)), len(pairs))
+                codes.add(a * width + b)
+        return _Plan(ids, coefs, np.array(sorted(codes), dtype=np.int64), len(pairs))
 
     def _cosine(self, plan: _Plan) -> FloatArray:
         """Cosine similarity of every row (dense, tombstoned rows 0) with the query."""
@@ -367,7 +374,7 @@ class SearchIndex:
         for seg, start in zip(self._segments, view.starts.tolist(), strict=True):
             indptr = seg.matrix.indptr
             post_rows = seg.matrix.indices
-            post_sq = seg.matrix.data
+            counts = seg.counts
             n_cols = seg.n_cols
             rows_parts = []
             w_parts = []
@@ -378,9 +385,7 @@ class SearchIndex:
                 if lo == hi:
                     continue
                 rows_parts.append(post_rows[lo:hi])
-                weights = np.sqrt(post_sq[lo:hi])
-                weights *= coef
-                w_parts.append(weights)
+                w_parts.append(counts[lo:hi] * coef)
             if not rows_parts:
                 continue
             acc[start : start + seg.n_rows] = np.bincount(
@@ -401,9 +406,11 @@ class SearchIndex:
     ) -> tuple[IntArray, FloatArray]:
         """The rows that may be among this query's ``limit`` best, with their final scores.
 
-        The top ``limit`` rows by cosine get their final score; ``low`` is the smallest. A row
-        whose best possible final score (``ranking.upper_bound``) is below ``low`` is beaten by
-        at least ``limit`` rows and is left out; so are rows that cannot reach the threshold.
+        A final score is never below the cosine, so the ``limit`` best rows by cosine all
+        score at least ``low``, the smallest of their cosines: a row whose best possible
+        final score (``ranking.upper_bound``) is below ``low`` is beaten by at least
+        ``limit`` rows and is left out; so are rows that cannot reach the threshold. The
+        rest (the band) get their final score in one pass.
 
         Several queries: a chunk's score is the max over the queries, taken here only over
         the queries whose band holds the chunk. That is exact for every chunk of the answer:
@@ -412,56 +419,57 @@ class SearchIndex:
         are below ``low_q`` and the ``limit`` chunks of ``q``'s top beat ``r``, which is
         then not in the answer (with its true score it would not be either).
         """
-        boosting = weight > 0 and plan.n_bigrams > 0
-        w = weight if boosting else 0.0
-        floor = ranking.lowest_cosine(threshold, w) - _EPS if threshold > 0 else 0.0
-        cand = np.flatnonzero(cos > max(floor, 0.0))
-        if allowed_mask is not None:
+        w = weight if weight > 0 and plan.bigrams.size > 0 else 0.0
+        floor = max(ranking.lowest_cosine(threshold, w) - _EPS, 0.0) if threshold > 0 else 0.0
+        if allowed_mask is None:
+            # Every row is allowed: the limit-th best cosine comes straight from ``cos``.
+            if cos.size > limit:
+                low = float(np.partition(cos, cos.size - limit)[cos.size - limit])
+                floor = max(floor, ranking.lowest_cosine(low, w) - _EPS)
+            cand = np.flatnonzero(cos > floor)
+        else:
+            cand = np.flatnonzero(cos > floor)
             cand = cand[allowed_mask[view.doc_num[cand]]]
-        if cand.size <= limit:
-            return cand, self._final(cand, cos, plan, weight if boosting else 0.0)
-        c = cos[cand]
-        top = np.sort(cand[np.argpartition(-c, limit - 1)[:limit]])
-        f_top = self._final(top, cos, plan, w)
-        band = cand[c >= ranking.lowest_cosine(float(f_top.min()), w) - _EPS]
-        if band.size == top.size:
-            return top, f_top
-        extra = band[~np.isin(band, top, assume_unique=True)]
-        return np.concatenate([top, extra]), np.concatenate(
-            [f_top, self._final(extra, cos, plan, w)]
-        )
+            if cand.size > limit:
+                c = cos[cand]
+                low = float(-np.partition(-c, limit - 1)[limit - 1])
+                cand = cand[c >= ranking.lowest_cosine(low, w) - _EPS]
+        return cand, self._final(cand, cos, plan, w)
 
     def _final(self, rows: IntArray, cos: FloatArray, plan: _Plan, weight: float) -> FloatArray:
         """Final scores of ``rows`` (sorted) for one query: the cosine, boosted if ``weight``."""
         scores = cos[rows]
         if weight == 0 or rows.size == 0:
             return scores
-        return ranking.boost(scores, self._coverage(self._gather(rows), plan), weight)
+        tokens, ends = self._gather(rows)
+        coverage = ranking.bigram_coverage(
+            tokens, ends, plan.bigrams, plan.n_bigrams, len(self._vocab)
+        )
+        return ranking.boost(scores, coverage, weight)
 
     def _gather(self, rows: IntArray) -> tuple[NDArray[np.int32], IntArray]:
-        """Concatenated token sequences (and their lengths) of ``rows`` (sorted, global)."""
+        """The token sequences of ``rows`` (sorted, global) laid end to end, and where each
+        row's sequence ends."""
         view = self._view
         assert view is not None
         which = np.searchsorted(view.starts, rows, side="right") - 1
-        tok_parts = []
-        len_parts = []
-        bounds = np.flatnonzero(np.diff(which, prepend=-1, append=-1)).tolist()
-        for lo, hi in zip(bounds[:-1], bounds[1:], strict=True):
-            k = int(which[lo])
+        parts: list[NDArray[np.int32]] = []
+        lens: list[IntArray] = []
+        one = which[0] == which[-1]
+        for k in range(int(which[0]), int(which[-1]) + 1):
+            local = (rows if one else rows[which == k]) - view.starts[k]
+            if local.size == 0:
+                continue
             seg = self._segments[k]
-            local = rows[lo:hi] - view.starts[k]
             first = seg.tok_ptr[local]
-            lens = seg.tok_ptr[local + 1] - first
-            shift = np.repeat(first - (np.cumsum(lens) - lens), lens)
-            tok_parts.append(seg.tokens[shift + np.arange(int(lens.sum()), dtype=np.int64)])
-            len_parts.append(lens)
-        if not tok_parts:
-            return np.zeros(0, dtype=np.int32), np.zeros(0, dtype=np.int64)
-        return np.concatenate(tok_parts), np.concatenate(len_parts)
-
-    def _coverage(self, gathered: tuple[NDArray[np.int32], IntArray], plan: _Plan) -> FloatArray:
-        tokens, lens = gathered
-        return ranking.bigram_coverage(tokens, lens, plan.bigrams, plan.n_bigrams, len(self._vocab))
+            n = seg.tok_ptr[local + 1] - first
+            ends = n.cumsum()
+            at = np.arange(int(ends[-1]), dtype=np.int64)
+            at += np.repeat(first - (ends - n), n)
+            parts.append(seg.tokens.take(at))
+            lens.append(n)
+        tokens = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return tokens, (lens[0] if len(lens) == 1 else np.concatenate(lens)).cumsum()
 
     def _prepare(self) -> None:
         """Seal pending chunks and refresh the caches a search needs."""

@@ -76,22 +76,26 @@ def distinct_bigrams(tokens: Sequence[str]) -> list[tuple[str, str]]:
 
 
 def bigram_coverage(
-    tokens: NDArray[np.int32], lens: IntArray, codes: IntArray, total: int, width: int
+    tokens: NDArray[np.int32], ends: IntArray, codes: IntArray, total: int, width: int
 ) -> FloatArray:
     """Per row, the fraction of the ``total`` query bigrams found in that row.
 
-    ``tokens``/``lens`` are the concatenated token-id sequences of the rows; ``codes`` the
-    sorted, distinct codes ``first * width + second`` of the query bigrams made of known terms
-    (``total`` counts all of the query's distinct bigrams, known or not).
+    ``tokens`` are the token-id sequences of the rows laid end to end, ``ends`` where each
+    row's sequence ends (cumulative lengths); ``codes`` the sorted, distinct codes
+    ``first * width + second`` of the query bigrams made of known terms (``total`` counts
+    all of the query's distinct bigrams, known or not).
     """
-    out = np.zeros(lens.size, dtype=np.float64)
+    out = np.zeros(ends.size, dtype=np.float64)
     if total == 0 or codes.size == 0 or tokens.size < 2:
         return out
-    label = np.repeat(np.arange(lens.size, dtype=np.int64), lens)
-    pairs = tokens[:-1].astype(np.int64) * width + tokens[1:]
-    hit = (label[:-1] == label[1:]) & np.isin(pairs, codes)
-    if not hit.any():
-        return out
-    which = label[:-1][hit] * codes.size + np.searchsorted(codes, pairs[hit])
-    found = np.unique(which) // codes.size
-    return np.bincount(found, minlength=lens.size) / float(total)
+    firsts, seconds = tokens[:-1], tokens[1:]
+    for code in codes.tolist():  # a handful: one per distinct known bigram of the query
+        a, b = divmod(code, width)
+        at = np.flatnonzero((firsts == a) & (seconds == b))
+        if at.size == 0:
+            continue
+        rows = np.searchsorted(ends, at, side="right")
+        # A pair made of the last token of a row and the first of the next is no bigram.
+        inside = at + 1 < ends[rows]
+        out[rows[inside]] += 1.0  # rows repeat when a row holds the bigram twice: once is enough
+    return out / float(total)

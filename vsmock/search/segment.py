@@ -5,7 +5,8 @@ A segment holds a batch of chunks in two forms:
 * ``matrix``: a ``scipy.sparse.csc_matrix`` of shape (rows, terms) whose data are the
   *squared* raw term counts. Column ``t`` is the postings list of term ``t`` (row ids
   ascending), so a query reads only the column slices of its own terms; the count itself is
-  recovered exactly with ``sqrt`` (counts are small integers). ``matrix @ idf**2`` gives
+  recovered exactly with ``sqrt`` (counts are small integers; ``counts`` keeps them once a
+  search needs them). ``matrix @ idf**2`` gives
   every row's squared TF-IDF norm in one vectorised pass, summed in term-id order.
 * ``tokens``/``tok_ptr``: the token-id sequence of every row (CSR-like), used for phrase
   (bigram) matching by the re-ranker and for document-frequency bookkeeping on removal.
@@ -17,6 +18,7 @@ input (no sorting of postings: columns are concatenated with a counting scatter)
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -68,11 +70,21 @@ class Segment:
     def live_rows(self) -> int:
         return self.n_rows - self.dead
 
+    @functools.cached_property
+    def counts(self) -> FloatArray:
+        """The raw term counts, aligned with ``matrix.data`` (made on the first search)."""
+        return np.sqrt(self.matrix.data)
+
     @property
     def nbytes(self) -> int:
         m = self.matrix
         arrays = (m.data, m.indices, m.indptr, self.tokens, self.tok_ptr, self.doc_num)
-        rest = (self.chunk, self.order, self.alive)
+        rest = (
+            self.chunk,
+            self.order,
+            self.alive,
+            *([self.__dict__["counts"]] if "counts" in self.__dict__ else []),
+        )
         return sum(int(a.nbytes) for a in arrays + rest)
 
 
