@@ -40,5 +40,19 @@ class IdSource:
     def new(self, kind: str) -> str:
         prefix, alphabet, length = KINDS[kind]
         with self._lock:
-            rng = self._streams[kind]
-            return prefix + "".join(rng.choice(alphabet) for _ in range(length))
+            return prefix + draw(self._streams[kind], alphabet, length)
+
+
+def draw(rng: random.Random, alphabet: str, length: int) -> str:
+    """``length`` characters of ``alphabet``: exactly ``rng.choice(alphabet)`` drawn
+    ``length`` times (the same draws of the same bits, so the same ids), without its
+    per-character calls; every request takes a request id."""
+    n = len(alphabet)
+    bits = n.bit_length()
+    getrandbits = rng.getrandbits
+    out: list[str] = []
+    while len(out) < length:
+        r = getrandbits(bits)
+        if r < n:
+            out.append(alphabet[r])
+    return "".join(out)

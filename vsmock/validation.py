@@ -34,7 +34,7 @@ from starlette.types import Receive, Scope
 
 from .backend.limits import PREFIXES, id_error
 from .errors import APIError, InvalidRequest
-from .fastpath import fast_validator, query_lists
+from .fastpath import JSON_SCOPE_KEY, fast_validator, query_lists
 from .multipart import UploadParser
 from .schema_errors import first_error
 
@@ -153,7 +153,11 @@ class OpenAIJSONBodyValidator(JSONRequestBodyValidator):
             messages.append(message)
             more = message.get("more_body", False)
         raw = b"".join(m.get("body", b"") for m in messages)
-        self._check_body(self._parse_json(raw, scope), scope)
+        body = self._parse_json(raw, scope)
+        self._check_body(body, scope)
+        if self._encoding.lower().replace("-", "") == "utf8" and body is not _UNPARSED:
+            # What the handler's ``request.get_body()`` would parse again from these bytes.
+            scope[JSON_SCOPE_KEY] = body
         return self._insert_messages(receive, messages=messages), scope
 
     def _parse_json(self, raw: bytes, scope: Scope) -> Any:

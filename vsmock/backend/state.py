@@ -217,8 +217,10 @@ class BackendState:
 
     def _touch(self, store: dict[str, Any]) -> None:
         """Mark a store active: see the README for which operations do."""
-        store["last_active_at"] = self.clock.now()
-        self.stores_table.put(store)
+        now = self.clock.now()
+        if store.get("last_active_at") != now:  # a write only when the time shown changes
+            store["last_active_at"] = now
+            self.stores_table.put(store)
 
     def file_counts(self, counts: Counter[str]) -> dict[str, int]:
         result = {status: max(counts.get(status, 0), 0) for status in STATUSES}

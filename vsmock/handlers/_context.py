@@ -4,13 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from connexion import request
+from connexion.context import scope
 
 from ..runtime import Runtime
 
 
 def runtime() -> Runtime:
-    rt: Runtime = request.scope["vsmock.runtime"]
+    rt: Runtime = scope["vsmock.runtime"]  # the scope itself: ``request`` builds a new request
     return rt
 
 

@@ -1,0 +1,37 @@
+"""The one source of ids: shapes, streams per kind, and the same ids for the same seed."""
+
+from __future__ import annotations
+
+import random
+import re
+
+import pytest
+
+from vsmock.ids import KINDS, IdSource, draw
+
+
+@pytest.mark.parametrize("kind", sorted(KINDS))
+def test_draw_is_random_choice_drawn_length_times(kind: str) -> None:
+    """Recorded scenarios hold ids made by ``rng.choice``: ``draw`` must give the very same
+    characters and leave the generator in the very same state, on this Python."""
+    _, alphabet, length = KINDS[kind]
+    ours, reference = random.Random(f"3:{kind}"), random.Random(f"3:{kind}")
+    for _ in range(500):
+        assert draw(ours, alphabet, length) == "".join(
+            reference.choice(alphabet) for _ in range(length)
+        )
+    assert ours.getstate() == reference.getstate()
+
+
+def test_shapes_and_streams() -> None:
+    ids = IdSource(7)
+    assert re.fullmatch(r"vs_[0-9a-f]{32}", ids.new("vector_store"))
+    assert re.fullmatch(r"file-[0-9A-Za-z]{22}", ids.new("file"))
+    assert re.fullmatch(r"vsfb_[0-9a-f]{32}", ids.new("batch"))
+    assert re.fullmatch(r"req_[0-9a-f]{32}", ids.new("request"))
+    # Requests take ids from their own stream: they never shift the ids of objects.
+    busy = IdSource(7)
+    for _ in range(10):
+        busy.new("request")
+    assert busy.new("vector_store") == IdSource(7).new("vector_store")
+    assert IdSource(8).new("vector_store") != IdSource(7).new("vector_store")
