@@ -58,10 +58,12 @@ Memory
 
 from __future__ import annotations
 
+import math
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from itertools import chain
+from typing import NamedTuple
 
 import numpy as np
 from numpy.typing import NDArray
@@ -88,8 +90,7 @@ GC_MIN_DEAD_TERMS = 4096
 _EPS = 1e-9  # slack when pruning candidates with bounds (scores are rounded to 1e-12)
 
 
-@dataclass(frozen=True)
-class Hit:
+class Hit(NamedTuple):
     doc_id: str  # the file id
     chunk: int  # chunk position within that doc (0-based)
     score: float  # in [0, 1]
@@ -353,10 +354,15 @@ class SearchIndex:
                 qtf.append(counts[term])
         if not ids:
             return _Plan([], [], np.zeros(0, dtype=np.int64), 0)
-        idf = self._idf[ids]
-        w = np.asarray(qtf, dtype=np.float64) * idf
-        w /= np.sqrt(np.dot(w, w))
-        coefs = (w * idf).tolist()
+        # A handful of floats: plain Python, summed in term order as scikit-learn's l2
+        # normalisation of a sparse row does.
+        idf = self._idf[ids].tolist()
+        w = [q * f for q, f in zip(qtf, idf, strict=True)]
+        total = 0.0
+        for x in w:
+            total += x * x
+        norm = math.sqrt(total)
+        coefs = [x / norm * f for x, f in zip(w, idf, strict=True)]
         pairs = ranking.distinct_bigrams(tokens)
         width = len(self._vocab)
         codes: set[int] = set()
