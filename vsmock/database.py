@@ -153,6 +153,8 @@ class LogStorage(Storage):
             self._pending.clear()
             self._snapshot()
             return
+        if self._dir is None:  # in memory: nothing to log
+            return
         if not self._pending:  # drop_table(): find the tables that went away
             for name in [n for n in self._known if n not in data]:
                 self._pending.append({"drop": name})

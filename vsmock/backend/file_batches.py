@@ -157,7 +157,7 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
         batch = self._batch(vector_store_id, batch_id)
         return self._file_page(
             vector_store_id,
-            self._vsf_order[vector_store_id],
+            self.files_order(vector_store_id),
             limit=limit,
             order=order,
             after=after,

@@ -45,7 +45,7 @@ class SearchMixin(BackendState):
             for vsf in self.vsf_table(vs_id).records()
             if vsf["status"] == "completed" and matches(filters, vsf.get("attributes") or {})
         }
-        return None if len(allowed) == self._counts[vs_id]["completed"] else allowed
+        return None if len(allowed) == self.status_counts(vs_id)["completed"] else allowed
 
     @operation
     def search_vector_store(self, *, vector_store_id: str, body: dict[str, Any]) -> dict[str, Any]:

@@ -35,6 +35,8 @@ if TYPE_CHECKING:  # the search engine (numpy, scipy, scikit-learn) loads on fir
 F = TypeVar("F", bound=Callable[..., Any])
 
 STATUSES = ("in_progress", "completed", "failed", "cancelled")
+NO_FILES = Ordering()  # what an empty store shows; never written to
+NO_COUNTS: Counter[str] = Counter()
 DAY = 86_400
 
 
@@ -116,19 +118,24 @@ class BackendState:
         vs_id = store["id"]
         self._store_order.add(vs_id, store["created_at"], store["seq"])
         self._bump_seq(store["seq"])
-        self._vsf_order.setdefault(vs_id, Ordering())
-        self._counts.setdefault(vs_id, Counter())
         self._usage.setdefault(vs_id, 0)
-        self._pending.setdefault(vs_id, set())
+        # The store's file order, status counts and pending files are made with its first
+        # file: an empty store adds nothing for the garbage collector to walk.
 
     def _track_vsf(self, vsf: dict[str, Any]) -> None:
         vs_id, file_id = vsf["vector_store_id"], vsf["id"]
-        self._vsf_order[vs_id].add(file_id, vsf["created_at"], vsf["seq"])
+        order = self._vsf_order.get(vs_id)
+        if order is None:
+            order = self._vsf_order[vs_id] = Ordering()
+        order.add(file_id, vsf["created_at"], vsf["seq"])
         self._bump_seq(vsf["seq"])
-        self._counts[vs_id][vsf["status"]] += 1
+        counts = self._counts.get(vs_id)
+        if counts is None:
+            counts = self._counts[vs_id] = Counter()
+        counts[vsf["status"]] += 1
         self._usage[vs_id] += vsf["usage_bytes"]
         if vsf["status"] == "in_progress":
-            self._pending[vs_id].add(file_id)
+            self._pending.setdefault(vs_id, set()).add(file_id)
         self._attachments.setdefault(file_id, set()).add(vs_id)
 
     def _untrack_vsf(self, vsf: dict[str, Any]) -> None:
@@ -136,12 +143,20 @@ class BackendState:
         self._vsf_order[vs_id].discard(file_id)
         self._counts[vs_id][vsf["status"]] -= 1
         self._usage[vs_id] -= vsf["usage_bytes"]
-        self._pending[vs_id].discard(file_id)
+        self._pending.get(vs_id, set()).discard(file_id)
         attached = self._attachments.get(file_id)
         if attached is not None:
             attached.discard(vs_id)
             if not attached:
                 del self._attachments[file_id]
+
+    def files_order(self, vs_id: str) -> Ordering:
+        """The creation order of a store's files (empty until its first file)."""
+        return self._vsf_order.get(vs_id) or NO_FILES
+
+    def status_counts(self, vs_id: str) -> Counter[str]:
+        """A store's files by status (read only; empty until its first file)."""
+        return self._counts.get(vs_id) or NO_COUNTS
 
     def _index_of(self, vs_id: str) -> SearchIndex:
         index = self._indexes.get(vs_id)
@@ -223,7 +238,7 @@ class BackendState:
             self.stores_table.put(store)
 
     def file_counts(self, counts: Counter[str]) -> dict[str, int]:
-        result = {status: max(counts.get(status, 0), 0) for status in STATUSES}
+        result = {status: n if (n := counts[status]) > 0 else 0 for status in STATUSES}
         result["total"] = sum(result.values())
         return result
 

@@ -86,7 +86,7 @@ class VectorStoreFilesMixin(BackendState):
         self._store(vector_store_id)
         return self._file_page(
             vector_store_id,
-            self._vsf_order[vector_store_id],
+            self.files_order(vector_store_id),
             limit=limit,
             order=order,
             after=after,

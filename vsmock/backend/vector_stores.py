@@ -13,8 +13,9 @@ from .state import BackendState, operation
 class VectorStoresMixin(BackendState):
     def vector_store_object(self, store: dict[str, Any]) -> dict[str, Any]:
         vs_id = store["id"]
-        counts = self._counts[vs_id]
-        if self._is_expired(store):
+        counts = self.status_counts(vs_id)
+        expires_at = self._expires_at(store)
+        if expires_at is not None and self.clock.now() >= expires_at:
             status = "expired"
         elif counts["in_progress"] > 0:
             status = "in_progress"
@@ -33,7 +34,7 @@ class VectorStoresMixin(BackendState):
             "last_active_at": store["last_active_at"],
             "metadata": store["metadata"],
             "expires_after": store["expires_after"],
-            "expires_at": self._expires_at(store),
+            "expires_at": expires_at,
         }
         if store.get("description") is not None:
             obj["description"] = store["description"]
@@ -87,7 +88,7 @@ class VectorStoresMixin(BackendState):
         """A retrieve of the store is a status read of each of its in-progress files."""
         store = self._store(vector_store_id)
         table = self.vsf_table(vector_store_id)
-        for file_id in sorted(self._pending[vector_store_id]):
+        for file_id in sorted(self._pending.get(vector_store_id, ())):
             vsf = table.fetch(file_id)
             if vsf is not None:
                 self._poll(vsf)
@@ -111,7 +112,7 @@ class VectorStoresMixin(BackendState):
     @operation
     def delete_vector_store(self, *, vector_store_id: str) -> dict[str, Any]:
         self._store(vector_store_id)
-        for file_id in self._vsf_order[vector_store_id].ids():
+        for file_id in self.files_order(vector_store_id).ids():
             attached = self._attachments.get(file_id)
             if attached is not None:
                 attached.discard(vector_store_id)

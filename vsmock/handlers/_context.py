@@ -18,15 +18,20 @@ def backend() -> Any:
     return runtime().backend
 
 
-def shows_in_progress(obj: dict[str, Any]) -> bool:
+def _in_progress(obj: dict[str, Any]) -> bool:
     if obj.get("status") == "in_progress":
         return True
     counts = obj.get("file_counts")
-    if isinstance(counts, dict) and counts.get("in_progress", 0) > 0:
+    return isinstance(counts, dict) and counts.get("in_progress", 0) > 0
+
+
+def shows_in_progress(obj: dict[str, Any]) -> bool:
+    """The object, or an item of the list it is, is still being processed."""
+    if _in_progress(obj):
         return True
     data = obj.get("data")
     return isinstance(data, list) and any(
-        isinstance(item, dict) and shows_in_progress(item) for item in data
+        isinstance(item, dict) and _in_progress(item) for item in data
     )
 
 
