@@ -119,6 +119,11 @@ class RecordTable(Table):
         raw = self._read_table().get(doc_id)
         return dict(raw) if raw is not None else None
 
+    def peek(self, doc_id: str) -> Mapping[str, Any] | None:
+        """One record as stored, not copied: for reading only."""
+        raw: Mapping[str, Any] | None = self._read_table().get(doc_id)
+        return raw
+
     def delete(self, doc_id: str) -> None:
         if doc_id in self._read_table():
             self.remove(doc_ids=[doc_id])  # type: ignore[list-item]

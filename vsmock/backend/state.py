@@ -10,7 +10,7 @@ import functools
 import heapq
 import threading
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from ..blobs import BlobStore
@@ -220,7 +220,7 @@ class BackendState:
 
     # -- vector store status ------------------------------------------------------------------
     @staticmethod
-    def _expires_at(store: dict[str, Any]) -> int | None:
+    def _expires_at(store: Mapping[str, Any]) -> int | None:
         after = store.get("expires_after")
         if not after or store.get("last_active_at") is None:
             return None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import InvalidRequest
@@ -11,7 +12,7 @@ from .state import BackendState, operation
 
 
 class VectorStoresMixin(BackendState):
-    def vector_store_object(self, store: dict[str, Any]) -> dict[str, Any]:
+    def vector_store_object(self, store: Mapping[str, Any]) -> dict[str, Any]:
         vs_id = store["id"]
         counts = self.status_counts(vs_id)
         expires_at = self._expires_at(store)
@@ -80,7 +81,13 @@ class VectorStoresMixin(BackendState):
         before: str | None = None,
     ) -> dict[str, Any]:
         page = self._store_order.page(limit=limit, order=order, after=after, before=before)
-        data = [self.vector_store_object(self._store(vs_id)) for vs_id in page.ids]
+        stores = self.stores_table
+        data = []
+        for vs_id in page.ids:
+            self._settle(vs_id)
+            store = stores.peek(vs_id)
+            assert store is not None  # the order lists stored stores only
+            data.append(self.vector_store_object(store))
         return list_object(data, page.has_more)
 
     @operation
