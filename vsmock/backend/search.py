@@ -69,18 +69,19 @@ class SearchMixin(BackendState):
             ranker=ranking.get("ranker", "auto"),
         )
         items: dict[str, dict[str, Any]] = {}
+        files = self.files_table
         for hit in hits:
             item = items.get(hit.doc_id)
             if item is None:
-                vsf = table.fetch(hit.doc_id)
+                vsf = table.peek(hit.doc_id)
                 if vsf is None or vsf["status"] != "completed":  # never, by the invariant above
                     continue
-                upload = self.files_table.fetch(hit.doc_id)
+                upload = files.peek(hit.doc_id)
                 item = items[hit.doc_id] = {
                     "file_id": hit.doc_id,
                     "filename": upload["filename"] if upload else "",
                     "score": hit.score,
-                    "attributes": vsf.get("attributes") or {},
+                    "attributes": dict(vsf.get("attributes") or {}),
                     "content": [],
                 }
             texts = self.blobs.read_chunks(vector_store_id, hit.doc_id)
