@@ -27,7 +27,7 @@ Each round runs every workload on every server, one after the other (so a busy m
 weighs on all of them alike); the table shows the median over ``--rounds`` rounds, with
 p50/p99 latency from the same run, and the ratio of vsmock to each. Then: the time from
 starting each server to its first 200 (median of 5 starts), and vsmock's store operations
-with 100 and with 10,000 stored vector stores.
+with 100 and with 10,000 stored vector stores (two servers, measured in the same rounds).
 """
 
 from __future__ import annotations
@@ -445,49 +445,65 @@ end
 """
 
 
-def store_operations(seconds: float, connections: int, use_wrk: bool, workdir: Path) -> list[str]:
-    """vsmock's store operations with 100 and with 10,000 stored vector stores."""
-    port = free_port()
-    server = vsmock_server(port, "--api-key", KEY)
-    rows: dict[str, dict[int, Result]] = {}
-    with running(server):
-        made = 0
-        for count in (100, 10_000):
+def store_operations(
+    seconds: float, connections: int, use_wrk: bool, workdir: Path, *, rounds: int, warmup: float
+) -> list[str]:
+    """vsmock's store operations with 100 and with 10,000 stored vector stores: one server
+    holding each, measured in the same interleaved rounds (median), after a warm-up."""
+    sizes = (100, 10_000)
+    servers = {count: vsmock_server(free_port(), "--api-key", KEY) for count in sizes}
+    cases: dict[int, dict[str, tuple[str, str, Path | None]]] = {}
+    measured: dict[tuple[str, int], list[Result]] = {}
+    try:
+        for count, server in servers.items():
+            server.start()
+            port = server.port
             with _pool(8) as submit:
-                for i in range(made, count):
+                for i in range(count):
                     submit(
-                        lambda i=i: request(port, "POST", "/v1/vector_stores", {"name": f"s{i}"})
+                        lambda i=i, port=port: request(
+                            port, "POST", "/v1/vector_stores", {"name": f"s{i}"}
+                        )
                     )
-            made = count
             status, body = request(port, "GET", "/v1/vector_stores?limit=1&order=asc")
             oldest = json.loads(body)["data"][0]["id"]
-            cases = {
+            modify = workdir / "ops-modify.lua"
+            lua_script(modify, "POST", ['{"name":"renamed"}'])
+            create_delete = workdir / "create-delete.lua"
+            create_delete.write_text('PREFIX = "/v1/vector_stores"\n' + CREATE_DELETE_LUA)
+            cases[count] = {
                 "retrieve": ("GET", f"/v1/vector_stores/{oldest}", None),
                 "list (first page of 20)": ("GET", "/v1/vector_stores", None),
-                "modify": ("POST", f"/v1/vector_stores/{oldest}", ['{"name":"renamed"}']),
-                "create + delete": ("POST", "/v1/vector_stores", None),
+                "modify": ("POST", f"/v1/vector_stores/{oldest}", modify),
+                "create + delete": ("POST", "/v1/vector_stores", create_delete),
             }
-            for name, (method, path, bodies) in cases.items():
-                script = None
-                if name == "create + delete":
-                    script = workdir / "create-delete.lua"
-                    script.write_text('PREFIX = "/v1/vector_stores"\n' + CREATE_DELETE_LUA)
-                elif bodies:
-                    script = workdir / f"ops-{name}.lua"
-                    lua_script(script, method, bodies)
-                if use_wrk:
-                    result = wrk(f"http://127.0.0.1:{port}{path}", seconds, connections, script)
-                elif name == "create + delete":
-                    result = python_create_delete(port, seconds, connections)
-                else:
-                    result = python_load(port, method, path, bodies, seconds, connections)
-                rows.setdefault(name, {})[count] = result
+        for round_ in range(rounds + 1):  # round 0 warms up
+            for name in cases[sizes[0]]:
+                for count, server in servers.items():
+                    method, path, script = cases[count][name]
+                    duration = warmup if round_ == 0 else seconds
+                    if use_wrk:
+                        url = f"http://127.0.0.1:{server.port}{path}"
+                        result = wrk(url, duration, connections, script)
+                    elif name == "create + delete":
+                        result = python_create_delete(server.port, duration, connections)
+                    else:
+                        bodies = ['{"name":"renamed"}'] if name == "modify" else None
+                        result = python_load(
+                            server.port, method, path, bodies, duration, connections
+                        )
+                    if round_ > 0:
+                        measured.setdefault((name, count), []).append(result)
+    finally:
+        for server in servers.values():
+            server.stop()
     lines = [
         "| vsmock store operation | 100 stores: req/s (p50) | 10,000 stores: req/s (p50) | ratio |",
         "|---|---|---|---|",
     ]
-    for name, by_count in rows.items():
-        small, large = by_count[100], by_count[10_000]
+    for name in cases[sizes[0]]:
+        small = median_result(measured[(name, sizes[0])])
+        large = median_result(measured[(name, sizes[1])])
         lines.append(
             f"| {name} | {fmt_rps(small.rps)} ({small.p50_ms:.2f} ms) | "
             f"{fmt_rps(large.rps)} ({large.p50_ms:.2f} ms) | {large.rps / small.rps:.2f} |"
@@ -662,7 +678,15 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout.flush()
     if not args.skip_store_ops:
         print()
-        print("\n".join(store_operations(args.duration, args.connections, use_wrk, workdir)))
+        ops = store_operations(
+            args.duration,
+            args.connections,
+            use_wrk,
+            workdir,
+            rounds=args.rounds,
+            warmup=args.warmup,
+        )
+        print("\n".join(ops))
     shutil.rmtree(workdir, ignore_errors=True)
     return 0
 

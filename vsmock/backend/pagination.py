@@ -80,13 +80,12 @@ class Ordering:
         # is given, towards it, so the page is the one nearest that cursor).
         toward_before = before is not None and after is None
         ascending = (order == "asc") != toward_before
-        indices: Iterator[int] = (
-            iter(range(lo, hi)) if ascending else iter(range(hi - 1, lo - 1, -1))
-        )
+        # One O(log n) seek, then O(1) per key (indexing each key would seek every time).
+        window: Iterator[Key] = keys.islice(lo, hi, reverse=not ascending)
         picked: list[str] = []
         has_more = False
-        for i in indices:
-            object_id = keys[i][2]
+        for key in window:
+            object_id = key[2]
             if keep is not None and not keep(object_id):
                 continue
             if len(picked) == limit:
