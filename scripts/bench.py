@@ -454,6 +454,11 @@ def store_operations(
     servers = {count: vsmock_server(free_port(), "--api-key", KEY) for count in sizes}
     cases: dict[int, dict[str, tuple[str, str, Path | None]]] = {}
     measured: dict[tuple[str, int], list[Result]] = {}
+    rename = '{"name":"renamed"}'
+    modify = workdir / "ops-modify.lua"
+    lua_script(modify, "POST", [rename])
+    create_delete = workdir / "create-delete.lua"
+    create_delete.write_text('PREFIX = "/v1/vector_stores"\n' + CREATE_DELETE_LUA)
     try:
         for count, server in servers.items():
             server.start()
@@ -467,10 +472,6 @@ def store_operations(
                     )
             status, body = request(port, "GET", "/v1/vector_stores?limit=1&order=asc")
             oldest = json.loads(body)["data"][0]["id"]
-            modify = workdir / "ops-modify.lua"
-            lua_script(modify, "POST", ['{"name":"renamed"}'])
-            create_delete = workdir / "create-delete.lua"
-            create_delete.write_text('PREFIX = "/v1/vector_stores"\n' + CREATE_DELETE_LUA)
             cases[count] = {
                 "retrieve": ("GET", f"/v1/vector_stores/{oldest}", None),
                 "list (first page of 20)": ("GET", "/v1/vector_stores", None),
@@ -488,7 +489,7 @@ def store_operations(
                     elif name == "create + delete":
                         result = python_create_delete(server.port, duration, connections)
                     else:
-                        bodies = ['{"name":"renamed"}'] if name == "modify" else None
+                        bodies = [rename] if name == "modify" else None
                         result = python_load(
                             server.port, method, path, bodies, duration, connections
                         )

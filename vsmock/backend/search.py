@@ -81,7 +81,7 @@ class SearchMixin(BackendState):
                     "file_id": hit.doc_id,
                     "filename": upload["filename"] if upload else "",
                     "score": hit.score,
-                    "attributes": dict(vsf.get("attributes") or {}),
+                    "attributes": vsf.get("attributes") or {},
                     "content": [],
                 }
             texts = self.blobs.read_chunks(vector_store_id, hit.doc_id)

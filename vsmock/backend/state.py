@@ -143,7 +143,9 @@ class BackendState:
         self._vsf_order[vs_id].discard(file_id)
         self._counts[vs_id][vsf["status"]] -= 1
         self._usage[vs_id] -= vsf["usage_bytes"]
-        self._pending.get(vs_id, set()).discard(file_id)
+        pending = self._pending.get(vs_id)
+        if pending is not None:
+            pending.discard(file_id)
         attached = self._attachments.get(file_id)
         if attached is not None:
             attached.discard(vs_id)

@@ -427,19 +427,12 @@ class SearchIndex:
         """
         w = weight if weight > 0 and plan.bigrams.size > 0 else 0.0
         floor = max(ranking.lowest_cosine(threshold, w) - _EPS, 0.0) if threshold > 0 else 0.0
-        if allowed_mask is None:
-            # Every row is allowed: the limit-th best cosine comes straight from ``cos``.
-            if cos.size > limit:
-                low = float(np.partition(cos, cos.size - limit)[cos.size - limit])
-                floor = max(floor, ranking.lowest_cosine(low, w) - _EPS)
-            cand = np.flatnonzero(cos > floor)
-        else:
-            cand = np.flatnonzero(cos > floor)
-            cand = cand[allowed_mask[view.doc_num[cand]]]
-            if cand.size > limit:
-                c = cos[cand]
-                low = float(-np.partition(-c, limit - 1)[limit - 1])
-                cand = cand[c >= ranking.lowest_cosine(low, w) - _EPS]
+        if allowed_mask is not None:
+            cos *= allowed_mask[view.doc_num]  # rows of other documents score 0: never kept
+        if cos.size > limit:
+            low = float(np.partition(cos, cos.size - limit)[cos.size - limit])
+            floor = max(floor, ranking.lowest_cosine(low, w) - _EPS)
+        cand = np.flatnonzero(cos > floor)
         return cand, self._final(cand, cos, plan, w)
 
     def _final(self, rows: IntArray, cos: FloatArray, plan: _Plan, weight: float) -> FloatArray:
