@@ -452,17 +452,37 @@ def test_a_torn_last_log_line_is_dropped_and_the_rest_kept(tmp_path: Path) -> No
     assert b"vs_torn" not in log.read_bytes()
 
 
-def test_bytes_left_by_a_crash_are_swept_at_startup(tmp_path: Path) -> None:
+def test_what_a_crash_leaves_is_settled_at_startup(tmp_path: Path) -> None:
+    """A crash between the steps of a write leaves names that say what happened: bytes
+    staged but never recorded (``.part``) go, retired ones whose deletion was written
+    (``.deleted``) go, a retired store's chunks go."""
     _populated(tmp_path, snapshot=False)
-    (tmp_path / "blobs" / "file-orphan").write_bytes(b"never recorded")
     (tmp_path / "blobs" / "file-x.part").write_bytes(b"half written")
-    (tmp_path / "chunks" / "vs_gone").mkdir()
-    (tmp_path / "chunks" / "vs_gone" / "file-y.json").write_text("[]")
+    (tmp_path / "blobs" / "file-y.deleted").write_bytes(b"deleted, not yet purged")
+    (tmp_path / "chunks" / "vs_gone.deleted").mkdir()
+    (tmp_path / "chunks" / "vs_gone.deleted" / "file-y.json").write_text("[]")
     server = start_serve("--data-dir", str(tmp_path))
     try:
         check_disk(tmp_path, server.base_url)
     finally:
         server.stop()
+    assert not list(tmp_path.rglob("*.part")) and not list(tmp_path.rglob("*.deleted"))
+
+
+@pytest.mark.parametrize("stranger", ["blobs/file-orphan", "chunks/vs_gone/file-y.json"])
+def test_bytes_no_record_refers_to_stop_startup_and_stay(tmp_path: Path, stranger: str) -> None:
+    """Bytes under a recorded name that no record refers to mean the records lost
+    something (an emptied or cut log): vsmock stops and names them; it deletes nothing."""
+    _populated(tmp_path, snapshot=False)
+    path = tmp_path / stranger
+    path.parent.mkdir(exist_ok=True)
+    path.write_bytes(b"never recorded")
+    before = _files(tmp_path)
+    result = _serve_fails(tmp_path)
+    assert result.returncode == 2, result.stdout + result.stderr
+    assert str(path) in result.stderr and "no record refers to it" in result.stderr
+    assert "Traceback" not in result.stderr
+    assert _files(tmp_path) == before, "a failed start must not touch the state"
 
 
 # ------------------------------------------------------------------------------ uploads

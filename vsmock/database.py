@@ -1,31 +1,51 @@
-"""TinyDB, laid out so that a write costs what it changes, not what is stored.
+"""TinyDB, laid out so that a write costs what it changes and an operation is one log line.
 
-TinyDB's stock write path rebuilds a whole table and hands the whole database
-to the storage on every write. Two small extension points fix that:
+TinyDB's stock write path rebuilds a whole table and hands the whole database to the
+storage on every write. Two small extension points fix that:
 
-* :class:`RecordTable`, a TinyDB ``Table`` whose document ids are the objects'
-  own string ids, updates documents in place and tells the storage which
-  documents an operation touched;
-* :class:`LogStorage`, a TinyDB ``Storage`` that keeps the tables in memory and,
-  with a directory, appends each operation's changed documents to a log
-  (``state.log``), compacting it into a snapshot (``state.json``) once the log
-  outgrows it. A write therefore costs O(documents changed), amortised.
+* :class:`RecordTable`, a TinyDB ``Table`` whose document ids are the objects' own string
+  ids, updates documents in place and tells the storage which documents a write touched;
+* :class:`LogStorage`, a TinyDB ``Storage`` that keeps the tables in memory and, with a
+  directory, appends each operation's changed documents to a log (``state.log``) as ONE
+  line, compacting the log into a snapshot (``state.json``) once it outgrows it. A write
+  therefore costs O(documents changed), amortised, and an operation is atomic on disk: a
+  line cut short by a crash is dropped whole.
 
-Durability: an operation's log line is handed to the OS (one ``write`` call)
-before the operation returns, so it survives ``kill -9`` of the server. With
-``fsync=True`` it is also flushed to the disk, surviving power loss.
+:meth:`Database.apply` is the one way records change: the backend hands it every record
+an operation changed (see ``backend/changes.py``).
 
-Recovery: a torn *last* line (the server died while writing it, before the
-write was acknowledged) is dropped. Any other damage stops startup with an
-error naming the file, so state is never lost silently.
+On-disk format (version 2):
+
+* ``state.log``: a header line ``{"vsmock": "state-log", "version": 2, "generation": G}``,
+  then one line per operation, a JSON array of entries ``{"t": table, "p": {id: doc},
+  "d": [id, ...]}`` or ``{"drop": table}``. The header is written with the file (a new log
+  is written beside and renamed into place), so a log without its header was damaged.
+* ``state.json``: ``{"version": 2, "generation": G, "tables": {...}}``; the log that
+  follows it carries the same generation. Compaction writes snapshot G+1, then log G+1; a
+  crash between the two leaves log G, whose operations snapshot G+1 already holds.
+
+Version 1 (no header, one entry per line, no generation) is read and rewritten as
+version 2 on the first start.
+
+Durability: an operation's log line is handed to the OS (one ``write`` call) before the
+operation returns, so it survives ``kill -9`` of the server. With ``fsync=True`` it is also
+flushed to the disk, surviving power loss.
+
+Recovery: a torn *last* line (the server died while writing it, before the write was
+acknowledged) is dropped. Any other damage, including a document that fails the
+backend's record check, stops startup with an error naming the file, so state is never
+lost silently.
 """
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping, MutableMapping
+from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from tinydb import TinyDB
@@ -34,7 +54,12 @@ from tinydb.table import Table
 
 SNAPSHOT = "state.json"
 LOG = "state.log"
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
+HEADER_KIND = "vsmock-state-log"
+COMPACT_AT = 1 << 20  # bytes of log, at least; else twice the snapshot
+
+# (table, document id, document) -> what is wrong with it, or None
+RecordCheck = Callable[[str, str, Any], "str | None"]
 
 
 class DamagedState(Exception):
@@ -42,8 +67,9 @@ class DamagedState(Exception):
 
     def __init__(self, path: Path, detail: str, *, data_dir: Path | None = None):
         data_dir = data_dir or path.parent
+        what = "data directory" if path == data_dir else "state file"
         super().__init__(
-            f"vsmock: the state file {path} is damaged ({detail}). vsmock will not start on "
+            f"vsmock: the {what} {path} is damaged ({detail}). vsmock will not start on "
             f"damaged state, so that nothing is lost silently. Keep a copy of {data_dir} for "
             "inspection, then either restore it from a backup, or start on an empty state with "
             f"--data-dir pointing at a new directory (or delete {data_dir} to discard it)."
@@ -51,8 +77,17 @@ class DamagedState(Exception):
         self.path = path
 
 
+@dataclass(frozen=True)
+class Write:
+    """One record change: ``record`` None deletes ``key`` from ``table``."""
+
+    table: str
+    key: str
+    record: dict[str, Any] | None
+
+
 class _Tracked(MutableMapping[str, Any]):
-    """A table's raw dict that remembers which documents an operation touched."""
+    """A table's raw dict that remembers which documents a write touched."""
 
     def __init__(self, raw: dict[str, Any]):
         self.raw = raw
@@ -87,7 +122,11 @@ class _Tracked(MutableMapping[str, Any]):
 
 
 class RecordTable(Table):
-    """A table keyed by the objects' own ids (``vs_…``, ``file-…``)."""
+    """A table keyed by the objects' own ids (``vs_…``, ``file-…``).
+
+    Reads hand out read-only views of the stored documents; the only writes are
+    :meth:`Database.apply`'s, through TinyDB's own ``_update_table``.
+    """
 
     document_id_class = str  # type: ignore[assignment]
 
@@ -104,49 +143,63 @@ class RecordTable(Table):
         storage.write(tables)
         self.clear_cache()
 
-    # Plain record operations, expressed through TinyDB's own write path.
-    def put(self, record: Mapping[str, Any]) -> None:
-        """Insert or wholly replace the record whose id is ``record["id"]``."""
-        doc_id = record["id"]
-
-        def replace(table: dict[str, Any]) -> None:
-            table[doc_id] = dict(record)
-
-        self._update_table(replace)
-
-    def fetch(self, doc_id: str) -> dict[str, Any] | None:
-        """A copy of one record (TinyDB's ``get(doc_id=…)``, without its Document wrapper)."""
-        raw = self._read_table().get(doc_id)
-        return dict(raw) if raw is not None else None
-
-    def peek(self, doc_id: str) -> Mapping[str, Any] | None:
-        """One record as stored, not copied: for reading only."""
-        raw: Mapping[str, Any] | None = self._read_table().get(doc_id)
+    def _raw(self) -> dict[str, Any]:
+        raw: dict[str, Any] = self._read_table()
         return raw
 
-    def delete(self, doc_id: str) -> None:
-        if doc_id in self._read_table():
-            self.remove(doc_ids=[doc_id])  # type: ignore[list-item]
+    def peek(self, doc_id: str) -> Mapping[str, Any] | None:
+        """One record as stored, read-only (not copied)."""
+        raw = self._raw().get(doc_id)
+        return MappingProxyType(raw) if raw is not None else None
 
-    def records(self) -> list[dict[str, Any]]:
-        return [dict(raw) for raw in self._read_table().values()]
+    def stored(self, doc_id: str) -> dict[str, Any] | None:
+        """The stored document itself, for the backend's change tracking only: it is never
+        mutated, only replaced by :meth:`Database.apply`."""
+        doc: dict[str, Any] | None = self._raw().get(doc_id)
+        return doc
+
+    def __contains__(self, doc_id: object) -> bool:
+        return doc_id in self._raw()
+
+    def ids(self) -> list[str]:
+        return list(self._raw())
+
+    def values(self) -> list[Mapping[str, Any]]:
+        """Every record, read-only, in insertion order."""
+        return [MappingProxyType(doc) for doc in self._raw().values()]
+
+    def size(self) -> int:
+        return len(self._raw())
 
 
 class LogStorage(Storage):
     """In-memory tables; with a directory, an append-only log of changed documents."""
 
-    def __init__(self, directory: str | os.PathLike[str] | None = None, *, fsync: bool = False):
+    def __init__(
+        self,
+        directory: str | os.PathLike[str] | None = None,
+        *,
+        fsync: bool = False,
+        check: RecordCheck | None = None,
+    ):
         self._tables: dict[str, dict[str, Any]] = {}
         self._pending: list[dict[str, Any]] = []
+        self._held = 0
         self._fsync = fsync
+        self._check = check
         self._dir = Path(directory) if directory is not None else None
         self._fd: int | None = None
         self._log_bytes = 0
         self._snapshot_bytes = 0
+        self._generation = 0
+        self._torn_at: int | None = None  # where a torn last line starts, dropped on 1st write
+        self._known: set[str] = set()
         if self._dir is not None:
             self._dir.mkdir(parents=True, exist_ok=True)
-            self._load()
-            self._fd = os.open(self._dir / LOG, os.O_WRONLY | os.O_APPEND | os.O_CREAT, 0o644)
+            legacy = self._load()
+            self._known = set(self._tables)
+            if legacy:
+                self._compact()  # rewritten in the current format before anything else
 
     # -- TinyDB's storage interface -------------------------------------------------------
     def read(self) -> dict[str, dict[str, Any]]:
@@ -156,16 +209,16 @@ class LogStorage(Storage):
         if data is not self._tables:  # drop_tables() hands over a fresh dict: a full rewrite
             self._tables = data
             self._pending.clear()
-            self._snapshot()
+            self._known = set(data)
+            self._compact()
             return
         if self._dir is None:  # in memory: nothing to log
             return
-        if not self._pending:  # drop_table(): find the tables that went away
-            for name in [n for n in self._known if n not in data]:
-                self._pending.append({"drop": name})
-                self._known.discard(name)
-        self._append(self._pending)
-        self._pending = []
+        for name in [n for n in self._known if n not in data]:  # drop_table()
+            self._pending.append({"drop": name})
+            self._known.discard(name)
+        if not self._held:
+            self._flush()
 
     def close(self) -> None:
         if self._fd is not None:
@@ -173,13 +226,6 @@ class LogStorage(Storage):
             self._fd = None
 
     # -- change tracking ---------------------------------------------------------------------
-    @property
-    def _known(self) -> set[str]:
-        known = getattr(self, "_known_tables", None)
-        if known is None:
-            known = self._known_tables = set(self._tables)
-        return known
-
     def record(self, table: str, tracked: _Tracked) -> None:
         self._known.add(table)
         if self._dir is None:
@@ -195,11 +241,34 @@ class LogStorage(Storage):
             entry["d"] = sorted(dels)
         self._pending.append(entry)
 
+    @contextlib.contextmanager
+    def transaction(self) -> Iterator[None]:
+        """Every write inside becomes one log line, appended when the block ends."""
+        self._held += 1
+        try:
+            yield
+        finally:
+            self._held -= 1
+            if not self._held:
+                self._flush()
+
     # -- persistence -------------------------------------------------------------------------
-    def _append(self, entries: list[dict[str, Any]]) -> None:
-        if self._fd is None or not entries:
+    def _flush(self) -> None:
+        entries, self._pending = self._pending, []
+        if self._dir is None or not entries:
             return
-        data = "".join(json.dumps(e, separators=(",", ":")) + "\n" for e in entries).encode()
+        line = json.dumps(entries, separators=(",", ":")).encode() + b"\n"
+        self._append(line)
+        if self._log_bytes > max(COMPACT_AT, 2 * self._snapshot_bytes):
+            self._compact()
+
+    def _append(self, data: bytes) -> None:
+        assert self._dir is not None
+        if self._fd is None:
+            if self._torn_at is not None:  # never acknowledged: the next line starts clean
+                os.truncate(self._dir / LOG, self._torn_at)
+                self._torn_at = None
+            self._fd = os.open(self._dir / LOG, os.O_WRONLY | os.O_APPEND)
         view = memoryview(data)
         while view:
             written = os.write(self._fd, view)
@@ -207,75 +276,200 @@ class LogStorage(Storage):
         if self._fsync:
             os.fsync(self._fd)
         self._log_bytes += len(data)
-        if self._log_bytes > max(1 << 20, 2 * self._snapshot_bytes):
-            self._snapshot()
 
-    def _snapshot(self) -> None:
+    def _compact(self) -> None:
+        """Write the tables as snapshot G+1, then start log G+1 (see the module docstring)."""
         if self._dir is None:
             return
-        path = self._dir / SNAPSHOT
-        tmp = path.with_suffix(".json.tmp")
-        data = json.dumps({"version": FORMAT_VERSION, "tables": self._tables}).encode()
-        with open(tmp, "wb") as f:
-            f.write(data)
-            f.flush()
-            os.fsync(f.fileno())
-        os.replace(tmp, path)
+        generation = self._generation + 1
+        data = json.dumps(
+            {"version": FORMAT_VERSION, "generation": generation, "tables": self._tables},
+            separators=(",", ":"),
+        ).encode()
+        _replace(self._dir / SNAPSHOT, data)
+        self.close()
+        header = _header(generation)
+        _replace(self._dir / LOG, header)
         _fsync_dir(self._dir)
-        # Replaying the old log over the new snapshot is harmless (puts and deletes of
-        # whole documents are idempotent), so a crash between these steps loses nothing.
-        with open(self._dir / LOG, "wb") as f:
-            f.flush()
-            os.fsync(f.fileno())
+        self._torn_at = None
+        self._generation = generation
         self._snapshot_bytes = len(data)
-        self._log_bytes = 0
-        self._known_tables = set(self._tables)
+        self._log_bytes = len(header)
 
-    def _load(self) -> None:
+    def _damaged(self, path: Path, detail: str) -> DamagedState:
         assert self._dir is not None
-        snap = self._dir / SNAPSHOT
-        if snap.exists():
-            raw = snap.read_bytes()
-            try:
-                doc = json.loads(raw)
-                if not isinstance(doc, dict) or doc.get("version") != FORMAT_VERSION:
-                    raise ValueError(f"unknown format version {doc.get('version')!r}")
-                tables = doc["tables"]
-                if not isinstance(tables, dict):
-                    raise ValueError("'tables' is not an object")
-            except (ValueError, KeyError) as exc:
-                raise DamagedState(snap, str(exc)) from None
-            self._tables = tables
-            self._snapshot_bytes = len(raw)
-        log = self._dir / LOG
-        if not log.exists():
-            return
-        raw = log.read_bytes()
+        return DamagedState(path, detail, data_dir=self._dir)
+
+    def _load(self) -> bool:
+        """Read snapshot and log; True when they are in the legacy (version 1) format."""
+        assert self._dir is not None
+        snap, log = self._dir / SNAPSHOT, self._dir / LOG
+        version = 0
+        if _exists(snap):
+            version = self._load_snapshot(snap)
+        if not _exists(log):
+            if version:
+                raise self._damaged(log, "it is missing, but state.json needs the log after it")
+            # A new directory: start log 0.
+            _replace(log, _header(0))
+            self._log_bytes = len(_header(0))
+            return False
+        raw = _read(log, self._damaged)
         lines = raw.split(b"\n")
         torn = lines.pop()  # after the last newline: empty, or a write cut short by a crash
-        for number, line in enumerate(lines, start=1):
+        legacy = False
+        skip = False
+        first = 1
+        header = _parse_header(lines[0]) if lines else None
+        if header is None:
+            if not lines or version == FORMAT_VERSION:
+                raise self._damaged(log, "it has no header line: it was emptied or cut")
+            legacy = True  # version 1: no header, one entry per line
+        else:
+            first = 2
+            generation = header.get("generation")
+            if version == 0 and generation != 0:
+                raise self._damaged(
+                    self._dir / SNAPSHOT,
+                    f"it is missing, but state.log (generation {generation}) follows one",
+                )
+            if version == FORMAT_VERSION:
+                if generation == self._generation - 1:
+                    skip = True  # a compaction stopped between its two steps: all in the snapshot
+                elif generation != self._generation:
+                    raise self._damaged(
+                        log,
+                        f"its generation {generation!r} does not follow state.json's "
+                        f"{self._generation}",
+                    )
+            elif version == 1:
+                raise self._damaged(log, "a version 1 snapshot cannot have a version 2 log")
+        for number, line in enumerate(lines[first - 1 :], start=first):
+            if skip:
+                break
             try:
-                self._replay(json.loads(line))
-            except (ValueError, KeyError, TypeError, AttributeError) as exc:
-                raise DamagedState(log, f"line {number}: {exc}") from None
+                entries = json.loads(line)
+                if legacy:
+                    entries = [entries]
+                if not isinstance(entries, list):
+                    raise ValueError("not a list of entries")
+                for entry in entries:
+                    self._replay(entry)
+            except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+                raise self._damaged(log, f"line {number}: {_describe(exc)}") from None
         if torn:
-            # Never acknowledged: drop it so the next append starts on a fresh line.
-            os.truncate(log, len(raw) - len(torn))
+            self._torn_at = len(raw) - len(torn)
         self._log_bytes = len(raw) - len(torn)
+        return legacy or version == 1
 
-    def _replay(self, entry: dict[str, Any]) -> None:
+    def _load_snapshot(self, snap: Path) -> int:
+        raw = _read(snap, self._damaged)
+        try:
+            doc = json.loads(raw)
+            if not isinstance(doc, dict):
+                raise ValueError(f"it holds {type(doc).__name__}, not an object")
+            version = doc.get("version")
+            if version not in (1, FORMAT_VERSION):
+                raise ValueError(f"unknown format version {version!r}")
+            tables = doc.get("tables")
+            if not isinstance(tables, dict):
+                raise ValueError("'tables' is not an object")
+            generation = doc.get("generation", 0) if version == FORMAT_VERSION else 0
+            valid = isinstance(generation, int) and not isinstance(generation, bool)
+            if version == FORMAT_VERSION and not (valid and generation >= 1):
+                raise ValueError(f"invalid generation {generation!r}")
+            for name, table in tables.items():
+                if not isinstance(table, dict):
+                    raise ValueError(f"table {name!r} is not an object")
+                for key, record in table.items():
+                    self._check_doc(name, key, record)
+        except (ValueError, KeyError, TypeError, AttributeError, RecursionError) as exc:
+            raise self._damaged(snap, _describe(exc)) from None
+        self._tables = tables
+        self._generation = generation
+        self._snapshot_bytes = len(raw)
+        return int(version)
+
+    def _check_doc(self, table: str, key: str, doc: Any) -> None:
+        if not isinstance(doc, dict):
+            raise ValueError(f"document {key!r} of {table!r} is not an object")
+        if self._check is not None:
+            problem = self._check(table, key, doc)
+            if problem is not None:
+                raise ValueError(f"document {key!r} of {table!r}: {problem}")
+
+    def _replay(self, entry: Any) -> None:
+        if not isinstance(entry, dict):
+            raise ValueError("an entry is not an object")
         if "drop" in entry:
             self._tables.pop(entry["drop"], None)
             return
-        table = self._tables.setdefault(entry["t"], {})
+        name = entry["t"]
+        if not isinstance(name, str):
+            raise ValueError("a table name is not a string")
+        table = self._tables.setdefault(name, {})
         if entry.get("clear"):
             table.clear()
-        for key, doc in entry.get("p", {}).items():
-            if not isinstance(doc, dict):
-                raise ValueError(f"document {key!r} is not an object")
+        puts = entry.get("p", {})
+        if not isinstance(puts, dict):
+            raise ValueError("'p' is not an object")
+        for key, doc in puts.items():
+            self._check_doc(name, key, doc)
             table[key] = doc
-        for key in entry.get("d", []):
+        dels = entry.get("d", [])
+        if not isinstance(dels, list):
+            raise ValueError("'d' is not a list")
+        for key in dels:
             table.pop(key, None)
+
+
+def _header(generation: int) -> bytes:
+    return (
+        json.dumps(
+            {"vsmock": HEADER_KIND, "version": FORMAT_VERSION, "generation": generation},
+            separators=(",", ":"),
+        ).encode()
+        + b"\n"
+    )
+
+
+def _parse_header(line: bytes) -> dict[str, Any] | None:
+    try:
+        doc = json.loads(line)
+    except (ValueError, RecursionError):
+        return None
+    if isinstance(doc, dict) and doc.get("vsmock") == HEADER_KIND:
+        return doc
+    return None
+
+
+def _exists(path: Path) -> bool:
+    return os.path.lexists(path)
+
+
+def _read(path: Path, damaged: Callable[[Path, str], DamagedState]) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:  # a directory in its place, no permission, an I/O error
+        raise damaged(path, f"it cannot be read: {exc.strerror or exc}") from None
+
+
+def _describe(exc: BaseException) -> str:
+    if isinstance(exc, RecursionError):
+        return "nested too deeply to be a vsmock record"
+    if isinstance(exc, KeyError):
+        return f"missing field {exc}"
+    return str(exc) or type(exc).__name__
+
+
+def _replace(path: Path, data: bytes) -> None:
+    """Write ``data`` as ``path`` all at once: a temporary file, flushed, renamed."""
+    tmp = path.with_name(path.name + ".tmp")
+    with open(tmp, "wb") as f:
+        f.write(data)
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
 
 
 def _fsync_dir(directory: Path) -> None:
@@ -303,8 +497,34 @@ class Database(TinyDB):
         assert isinstance(table, RecordTable)
         return table
 
-    def forget_table(self, name: str) -> None:
-        """Drop a table and its cached handle."""
-        if name in (self.storage.read() or {}):
-            self.drop_table(name)
-        self._tables.pop(name, None)
+    def apply(self, writes: Sequence[Write], drops: Sequence[str] = ()) -> None:
+        """One operation's changes, through TinyDB's write path, as one log line: every
+        ``Write`` in ``writes``, then every table in ``drops`` dropped."""
+        storage = self.storage
+        assert isinstance(storage, LogStorage)
+        by_table: dict[str, list[Write]] = {}
+        for write in writes:
+            by_table.setdefault(write.table, []).append(write)
+        with storage.transaction():
+            for name, changes in by_table.items():
+
+                def update(table: dict[str, Any], changes: list[Write] = changes) -> None:
+                    for change in changes:
+                        if change.record is None:
+                            table.pop(change.key, None)
+                        else:
+                            table[change.key] = change.record
+
+                self.table(name)._update_table(update)
+            for name in drops:
+                if name in storage.read():
+                    self.drop_table(name)
+                self._tables.pop(name, None)
+
+    def table_names(self) -> list[str]:
+        return list(self.storage.read() or {})
+
+    def clear(self) -> None:
+        """Drop every table (``reset``)."""
+        self.drop_tables()
+        self._tables.clear()

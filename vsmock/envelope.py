@@ -48,6 +48,8 @@ def _runtime(request: ConnexionRequest) -> Any:
 
 def on_api_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
     assert isinstance(exc, APIError)
+    if exc.recorded:  # a failure on the server's side: tests using the server hear of it
+        _record(request, exc)
     return render(exc)
 
 
@@ -98,13 +100,17 @@ def _allowed_methods(scope: Any) -> str | None:
     return ", ".join(sorted(methods)) or None
 
 
-def on_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+def _record(request: ConnexionRequest, exc: Exception) -> None:
     runtime = _runtime(request)
     method, path = request.scope.get("method", "?"), request.scope.get("path", "?")
     summary = f"vsmock server error on {method} {path}: {exc!r}"
     log.error(summary, exc_info=exc)
     if runtime is not None:
         runtime.record_error(exc, summary)
+
+
+def on_unexpected(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:
+    _record(request, exc)
     return render(
         ServerError("The server had an error while processing your request. Sorry about that!")
     )

@@ -17,6 +17,7 @@ class APIError(Exception):
     type: ClassVar[str] = "server_error"
     code: str | None = None
     param: str | None = None
+    recorded: ClassVar[bool] = False  # a server-side failure, reported to tests as one
 
     def __init__(
         self,
@@ -166,6 +167,21 @@ class RateLimited(APIError):
 class ServerError(APIError):
     status = 500
     type = "server_error"
+
+
+class StoredDataMissing(ServerError):
+    """A recorded file's bytes or chunk texts are gone from the data directory (removed
+    behind vsmock's back). Recorded as a server error, so a test using the server fails."""
+
+    code = "stored_data_missing"
+    recorded = True
+
+    def __init__(self, path: str):
+        super().__init__(
+            f"The data this request needs is missing from vsmock's data directory ({path}): "
+            "it was removed outside vsmock. Restart the server to have the data directory "
+            "checked, or restore it from a backup."
+        )
 
 
 class BadGateway(APIError):

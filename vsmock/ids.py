@@ -3,6 +3,11 @@
 Each kind of id has its own stream derived from the seed, so adding a request
 (which consumes a request id) never shifts the ids of objects, and a seed
 always yields the same sequence of ``vs_…``, ``file-…`` and ``vsfb_…`` ids.
+
+How far each stream has gone (:meth:`IdSource.positions`) is kept with the state
+(``backend/state.py``), so a server restarted on the same data directory with the same
+seed continues the sequence (:meth:`IdSource.resume`) instead of handing out the ids of
+deleted objects again: the real API never reuses an id.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ KINDS: dict[str, tuple[str, str, int]] = {
     "batch": ("vsfb_", _HEX, 32),
     "request": ("req_", _HEX, 32),
 }
+# The kinds whose ids name stored objects (request ids are per request, never stored).
+OBJECT_KINDS = tuple(kind for kind in KINDS if kind != "request")
 
 
 class IdSource:
@@ -29,6 +36,7 @@ class IdSource:
         self._lock = threading.Lock()
         self.seed: int = 0
         self._streams: dict[str, random.Random] = {}
+        self._drawn: dict[str, int] = {}
         self.reset(seed)
 
     def reset(self, seed: int | None = None) -> None:
@@ -36,11 +44,30 @@ class IdSource:
         with self._lock:
             self.seed = seed if seed is not None else secrets.randbits(63)
             self._streams = {kind: random.Random(f"{self.seed}:{kind}") for kind in KINDS}
+            self._drawn = dict.fromkeys(KINDS, 0)
 
     def new(self, kind: str) -> str:
         prefix, alphabet, length = KINDS[kind]
         with self._lock:
+            self._drawn[kind] += 1
             return prefix + draw(self._streams[kind], alphabet, length)
+
+    def positions(self) -> dict[str, int]:
+        """How many ids of each object kind this seed's streams have handed out."""
+        with self._lock:
+            return {kind: self._drawn[kind] for kind in OBJECT_KINDS}
+
+    def resume(self, positions: dict[str, int]) -> None:
+        """Move each stream on to ``positions`` (from :meth:`positions` of an earlier run
+        with the same seed), so that the next id is the one that run would have drawn."""
+        with self._lock:
+            for kind, target in positions.items():
+                if kind not in OBJECT_KINDS:
+                    continue
+                prefix, alphabet, length = KINDS[kind]
+                while self._drawn[kind] < target:
+                    self._drawn[kind] += 1
+                    draw(self._streams[kind], alphabet, length)
 
 
 def draw(rng: random.Random, alphabet: str, length: int) -> str:

@@ -3,27 +3,29 @@
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Mapping
 from typing import Any
 
 from ..errors import FileBatchNotFound, InvalidRequest
 from .limits import check_chunking, check_map
+from .records import batch_table, has_chunks, vsf_table
 from .state import BackendState, operation
 from .vector_store_files import VectorStoreFilesMixin
 
 
 class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
     def _batch(self, vs_id: str, batch_id: str) -> dict[str, Any]:
-        batch = self.batch_table(vs_id).fetch(batch_id)
+        batch = self.changes.get(batch_table(vs_id), batch_id)
         if batch is None:
             raise FileBatchNotFound(batch_id, vs_id)
         return batch
 
     def _members(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
         """The batch's files that are still attached through this batch."""
-        table = self.vsf_table(batch["vector_store_id"])
+        table = vsf_table(batch["vector_store_id"])
         members = []
         for file_id in batch["file_ids"]:
-            vsf = table.fetch(file_id)
+            vsf = self.changes.get(table, file_id)
             if vsf is not None and vsf.get("batch_id") == batch["id"]:
                 members.append(vsf)
         return members
@@ -63,7 +65,7 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
                 code="invalid_value" if has_ids else "missing_required_parameter",
             )
         store = self._live_store(vector_store_id)
-        plan: list[tuple[dict[str, Any], dict[str, Any] | None, tuple[int, int]]] = []
+        plan: list[tuple[Mapping[str, Any], dict[str, Any] | None, tuple[int, int]]] = []
         if has_ids:
             attributes = check_map("attributes", body.get("attributes"), strings_only=False)
             chunking = check_chunking("chunking_strategy", body.get("chunking_strategy"))
@@ -94,16 +96,14 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
                 code="empty_array",
             )
         batch: dict[str, Any] = {
-            "id": self.new_id(
-                "batch", lambda i: self.batch_table(vector_store_id).fetch(i) is not None
-            ),
+            "id": self.new_id("batch", lambda i: i in self.batch_table(vector_store_id)),
             "vector_store_id": vector_store_id,
             "created_at": self.clock.now(),
             "seq": self.next_seq(),
             "file_ids": [upload["id"] for upload, _, _ in plan],
             "cancelled": False,
         }
-        self.batch_table(vector_store_id).put(batch)
+        self.changes.add(batch_table(vector_store_id), batch)
         for upload, attributes, chunking in plan:
             self._attach(
                 store,
@@ -114,6 +114,7 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
                 outcome=self._ingest(upload, chunking),
             )
         self._touch(store)
+        self.commit()
         return self.file_batch_object(batch)
 
     @operation
@@ -122,6 +123,7 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
         batch = self._batch(vector_store_id, batch_id)
         for vsf in self._members(batch):
             self._poll(vsf)
+        self.commit()
         return self.file_batch_object(batch)
 
     @operation
@@ -133,12 +135,13 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
         unfinished = [vsf for vsf in self._members(batch) if vsf["status"] == "in_progress"]
         if unfinished:  # a finished batch is returned unchanged
             for vsf in unfinished:
-                self._set_status(vsf, "cancelled", pending=None)
-                self.blobs.delete_chunks(vector_store_id, vsf["id"])
+                if has_chunks(vsf):
+                    self._retire_chunks(vector_store_id, vsf["id"])
+                vsf.update(status="cancelled", pending=None)
             batch["cancelled"] = True
-            self.batch_table(vector_store_id).put(batch)
             if not self._is_expired(store):
                 self._touch(store)
+        self.commit()
         return self.file_batch_object(batch)
 
     @operation
@@ -155,6 +158,7 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
     ) -> dict[str, Any]:
         self._store(vector_store_id)
         batch = self._batch(vector_store_id, batch_id)
+        self.commit()
         return self._file_page(
             vector_store_id,
             self.files_order(vector_store_id),

@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
-import heapq
+from collections.abc import Mapping
 from typing import Any, BinaryIO
 
-from ..errors import InvalidRequest
+from ..blobs import BlobMissing
+from ..errors import InvalidRequest, StoredDataMissing
 from .pagination import list_object
+from .records import FILES
 from .state import BackendState, operation
 
 # FileObject.purpose in the SDK has no "evals": such files are reported as "user_data"
@@ -15,7 +17,7 @@ REPORTED_PURPOSE = {"evals": "user_data"}
 BATCH_DEFAULT_EXPIRY = 30 * 86_400
 
 
-def file_object(rec: dict[str, Any]) -> dict[str, Any]:
+def file_object(rec: Mapping[str, Any]) -> dict[str, Any]:
     obj = {
         "id": rec["id"],
         "object": "file",
@@ -39,8 +41,6 @@ class FilesMixin(BackendState):
         purpose: str,
         expires_after: dict[str, Any] | None = None,
     ) -> dict[str, Any]:
-        file_id = self.new_id("file", lambda i: i in self._file_order)
-        size = self.blobs.copy_blob(file_id, content)
         now = self.clock.now()
         expires_at: int | None = None
         if expires_after is not None:
@@ -53,7 +53,10 @@ class FilesMixin(BackendState):
             expires_at = now + int(expires_after["seconds"])
         elif purpose == "batch":
             expires_at = now + BATCH_DEFAULT_EXPIRY
-        seq = self.next_seq()
+        file_id = self.new_id("file", lambda i: i in self._file_order)
+        self.changes.on_abort(lambda: self.blobs.discard_blob(file_id))
+        size = self.blobs.stage_blob(file_id, content)
+        self.changes.after_flush(lambda: self.blobs.publish_blob(file_id))
         rec: dict[str, Any] = {
             "id": file_id,
             "bytes": size,
@@ -61,12 +64,9 @@ class FilesMixin(BackendState):
             "filename": filename,
             "purpose": purpose,
             "expires_at": expires_at,
-            "seq": seq,
+            "seq": self.next_seq(),
         }
-        self.files_table.put(rec)
-        self._file_order.add(file_id, now, seq)
-        if expires_at is not None:
-            heapq.heappush(self._file_expiry, (expires_at, file_id))
+        self.changes.add(FILES, rec)
         return file_object(rec)
 
     @operation
@@ -83,7 +83,7 @@ class FilesMixin(BackendState):
         if purpose is not None:
 
             def keep(file_id: str) -> bool:
-                rec = table.fetch(file_id)
+                rec = table.peek(file_id)
                 return rec is not None and rec["purpose"] == purpose
 
         page = self._file_order.page(limit=limit, order=order, after=after, keep=keep)
@@ -96,11 +96,15 @@ class FilesMixin(BackendState):
 
     @operation
     def delete_file(self, *, file_id: str) -> dict[str, Any]:
-        self._remove_file(self._file(file_id))
+        self._file(file_id)
+        self._remove_file(file_id)
         return {"id": file_id, "object": "file", "deleted": True}
 
     @operation
     def download_file(self, *, file_id: str) -> tuple[BinaryIO, int]:
         """The File's bytes, opened under the lock (a later delete cannot cut them short)."""
         rec = self._file(file_id)
-        return open(self.blobs.blob_path(file_id), "rb"), rec["bytes"]
+        try:
+            return self.blobs.open_blob(file_id), rec["bytes"]
+        except BlobMissing as exc:
+            raise StoredDataMissing(str(exc.path)) from None

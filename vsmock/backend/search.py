@@ -42,14 +42,15 @@ class SearchMixin(BackendState):
         """
         allowed = {
             vsf["id"]
-            for vsf in self.vsf_table(vs_id).records()
-            if vsf["status"] == "completed" and matches(filters, vsf.get("attributes") or {})
+            for vsf in self.vsf_table(vs_id).values()
+            if vsf["status"] == "completed" and matches(filters, vsf["attributes"] or {})
         }
         return None if len(allowed) == self.status_counts(vs_id)["completed"] else allowed
 
     @operation
     def search_vector_store(self, *, vector_store_id: str, body: dict[str, Any]) -> dict[str, Any]:
         store = self._live_store(vector_store_id)
+        self.commit()  # files that time has finished are searched
         filters = body.get("filters")
         if filters is not None:
             try:
@@ -84,7 +85,7 @@ class SearchMixin(BackendState):
                     "attributes": vsf.get("attributes") or {},
                     "content": [],
                 }
-            texts = self.blobs.read_chunks(vector_store_id, hit.doc_id)
+            texts = self._chunks_of(vector_store_id, hit.doc_id)
             item["content"].append({"type": "text", "text": texts[hit.chunk]})
         self._touch(store)
         return {

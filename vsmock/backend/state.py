@@ -1,7 +1,14 @@
-"""The stateful backend's shared machinery: tables, orderings, counts, processing.
+"""The stateful backend's shared machinery: records, derived views, processing.
 
-The backend never sees HTTP. Every public operation takes plain values, returns
-plain dicts shaped like the API's objects, and raises :mod:`vsmock.errors`.
+The backend never sees HTTP. Every public operation takes plain values, returns plain
+dicts shaped like the API's objects, and raises :mod:`vsmock.errors`.
+
+State changes are explicit. Each operation runs under the lock with its own
+:class:`~.changes.Changes`: it reads the records it may change as working copies
+(``self.changes.get``), stages new ones and removals, and the changes are written when
+it ends (or earlier, at ``self.commit()``, when its answer reads the derived views).
+The derived views below are updated in one place, :meth:`BackendState._on_change`,
+from each written change, and built by the same function at startup.
 """
 
 from __future__ import annotations
@@ -11,23 +18,28 @@ import heapq
 import threading
 from collections import Counter
 from collections.abc import Callable, Mapping
+from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from ..blobs import BlobStore
+from ..blobs import BlobMissing, BlobStore, Findings
 from ..clock import Clock
-from ..database import Database, RecordTable
+from ..database import DamagedState, Database
 from ..errors import (
     AttachedFileNotFound,
     FileNotFound,
+    StoredDataMissing,
     VectorStoreExpired,
     VectorStoreFileNotFound,
     VectorStoreNotFound,
 )
 from ..ids import IdSource
 from ..settings import Settings
+from . import records
+from .changes import Changes, Record
 from .ingestion import Outcome, failed, ingest
 from .pagination import Ordering
 from .processing import FAIL_MESSAGES, Processing, is_due
+from .records import FILES, IDS, META, STORES, batch_table, has_chunks, vsf_table
 
 if TYPE_CHECKING:  # the search engine (numpy, scipy, scikit-learn) loads on first use
     from ..search.index import SearchIndex
@@ -38,16 +50,30 @@ STATUSES = ("in_progress", "completed", "failed", "cancelled")
 NO_FILES = Ordering()  # what an empty store shows; never written to
 NO_COUNTS: Counter[str] = Counter()
 DAY = 86_400
+SHOWN_PATHS = 5  # paths named in a damaged-state message
 
 
 def operation(method: F) -> F:
-    """Run a backend operation under the lock, after settling what time has made due."""
+    """Run a backend operation under the lock with its own :class:`Changes`, after settling
+    what time has made due, and write its changes when it ends (or forget them if it
+    fails)."""
 
     @functools.wraps(method)
     def wrapper(self: BackendState, *args: Any, **kwargs: Any) -> Any:
         with self.lock:
-            self._sweep_expired_files()
-            return method(self, *args, **kwargs)
+            if self._changes is not None:  # an operation inside another: one unit of work
+                return method(self, *args, **kwargs)
+            changes = self._changes = Changes(self.db, self._on_change)
+            try:
+                self._sweep_expired_files()
+                result = method(self, *args, **kwargs)
+                changes.flush()
+            except BaseException:
+                changes.abort()
+                raise
+            finally:
+                self._changes = None
+            return result
 
     return cast(F, wrapper)
 
@@ -58,14 +84,30 @@ class BackendState:
         self.clock = clock
         self.ids = ids
         self.lock = threading.RLock()
-        self.db = Database(settings.data_dir, fsync=settings.fsync)
-        self.blobs = BlobStore(settings.data_dir, fsync=settings.fsync)
-        self.processing = Processing(settings.processing_polls, settings.processing_seconds)
-        self._init_memory()
-        self._load()
+        self._changes: Changes | None = None
+        self.db = Database(settings.data_dir, fsync=settings.fsync, check=records.check)
+        try:
+            self.blobs = BlobStore(settings.data_dir, fsync=settings.fsync)
+            self.processing = Processing(settings.processing_polls, settings.processing_seconds)
+            self._init_views()
+            self._load()
+        except BaseException:
+            self.db.close()
+            raise
 
-    # -- in-memory views, rebuilt from the tables ------------------------------------------
-    def _init_memory(self) -> None:
+    # -- the running operation's changes -----------------------------------------------------
+    @property
+    def changes(self) -> Changes:
+        changes = self._changes
+        assert changes is not None, "state changes only inside an @operation"
+        return changes
+
+    def commit(self) -> None:
+        """Write the changes so far, so that the views (counts, orders, indexes) show them."""
+        self.changes.flush()
+
+    # -- derived views: built from the records, updated from each change ------------------------
+    def _init_views(self) -> None:
         self._seq = 0
         self._store_order = Ordering()
         self._file_order = Ordering()
@@ -77,28 +119,95 @@ class BackendState:
         self._indexes: dict[str, SearchIndex] = {}
         self._file_expiry: list[tuple[int, str]] = []
 
-    def _load(self) -> None:
-        for rec in self.files_table.records():
-            self._file_order.add(rec["id"], rec["created_at"], rec["seq"])
-            self._bump_seq(rec["seq"])
-            if rec.get("expires_at") is not None:
-                heapq.heappush(self._file_expiry, (rec["expires_at"], rec["id"]))
-        for store in self.stores_table.records():
-            vs_id = store["id"]
-            self._track_store(store)
-            for vsf in sorted(self.vsf_table(vs_id).records(), key=lambda r: r["seq"]):
-                self._track_vsf(vsf)
-                if vsf["status"] == "completed":
-                    self._index_of(vs_id).add(
-                        vsf["id"], self.blobs.read_chunks(vs_id, vsf["id"]), vsf["seq"]
-                    )
-            for batch in self.batch_table(vs_id).records():
-                self._bump_seq(batch["seq"])
-        # Bytes no record refers to (a crash between writing them and recording them).
-        self.blobs.sweep(
-            set(self._file_order.ids()),
-            {(vs_id, f) for vs_id, order in self._vsf_order.items() for f in order.ids()},
-        )
+    def _on_change(self, table: str, old: Mapping[str, Any] | None, new: Record | None) -> None:
+        """The one place the views follow the records: ``old`` became ``new`` in ``table``."""
+        kind = table.partition(":")[0]
+        if kind == records.VECTOR_STORE_FILES:
+            self._vsf_changed(old, new)
+        elif kind == FILES:
+            self._file_changed(old, new)
+        elif kind == STORES:
+            self._store_changed(old, new)
+        elif kind == records.FILE_BATCHES and new is not None:
+            self._bump_seq(new["seq"])
+
+    def _file_changed(self, old: Mapping[str, Any] | None, new: Record | None) -> None:
+        if new is None:
+            if old is not None:
+                self._file_order.discard(old["id"])
+            return
+        if old is None:
+            self._file_order.add(new["id"], new["created_at"], new["seq"])
+            self._bump_seq(new["seq"])
+            if new["expires_at"] is not None:
+                heapq.heappush(self._file_expiry, (new["expires_at"], new["id"]))
+
+    def _store_changed(self, old: Mapping[str, Any] | None, new: Record | None) -> None:
+        if new is None:
+            if old is not None:
+                vs_id = old["id"]
+                self._store_order.discard(vs_id)
+                for view in (self._vsf_order, self._counts, self._usage, self._pending):
+                    view.pop(vs_id, None)
+                self._indexes.pop(vs_id, None)
+            return
+        if old is None:
+            self._store_order.add(new["id"], new["created_at"], new["seq"])
+            self._bump_seq(new["seq"])
+            # The store's file order, status counts and pending files are made with its
+            # first file: an empty store adds nothing for the garbage collector to walk.
+            self._usage.setdefault(new["id"], 0)
+
+    def _vsf_changed(self, old: Mapping[str, Any] | None, new: Record | None) -> None:
+        same = old is not None and new is not None and old["seq"] == new["seq"]
+        if old is not None:
+            self._untrack_vsf(old, keep_order=same)
+            if old["status"] == "completed" and not (same and new and new["status"] == "completed"):
+                index = self._indexes.get(old["vector_store_id"])
+                if index is not None:
+                    index.remove(old["id"])
+        if new is not None:
+            self._track_vsf(new, keep_order=same)
+            if new["status"] == "completed" and not (
+                same and old is not None and old["status"] == "completed"
+            ):
+                vs_id, file_id = new["vector_store_id"], new["id"]
+                chunks = self._chunks_of(vs_id, file_id)
+                self._index_of(vs_id).add(file_id, chunks, new["seq"])
+
+    def _track_vsf(self, vsf: Mapping[str, Any], *, keep_order: bool = False) -> None:
+        vs_id, file_id = vsf["vector_store_id"], vsf["id"]
+        if not keep_order:
+            order = self._vsf_order.get(vs_id)
+            if order is None:
+                order = self._vsf_order[vs_id] = Ordering()
+            order.add(file_id, vsf["created_at"], vsf["seq"])
+            self._bump_seq(vsf["seq"])
+        counts = self._counts.get(vs_id)
+        if counts is None:
+            counts = self._counts[vs_id] = Counter()
+        counts[vsf["status"]] += 1
+        self._usage[vs_id] = self._usage.get(vs_id, 0) + vsf["usage_bytes"]
+        if vsf["status"] == "in_progress":
+            self._pending.setdefault(vs_id, set()).add(file_id)
+        self._attachments.setdefault(file_id, set()).add(vs_id)
+
+    def _untrack_vsf(self, vsf: Mapping[str, Any], *, keep_order: bool = False) -> None:
+        vs_id, file_id = vsf["vector_store_id"], vsf["id"]
+        if not keep_order:
+            self._vsf_order[vs_id].discard(file_id)
+        self._counts[vs_id][vsf["status"]] -= 1
+        self._usage[vs_id] -= vsf["usage_bytes"]
+        pending = self._pending.get(vs_id)
+        if pending is not None:
+            pending.discard(file_id)
+            if not pending:
+                del self._pending[vs_id]
+        attached = self._attachments.get(file_id)
+        if attached is not None:
+            attached.discard(vs_id)
+            if not attached:
+                del self._attachments[file_id]
 
     def _bump_seq(self, seq: int) -> None:
         self._seq = max(self._seq, seq)
@@ -106,51 +215,6 @@ class BackendState:
     def next_seq(self) -> int:
         self._seq += 1
         return self._seq
-
-    def new_id(self, kind: str, taken: Callable[[str], bool]) -> str:
-        """A fresh id from the seeded source, skipping any already in use (after a restart)."""
-        while True:
-            candidate = self.ids.new(kind)
-            if not taken(candidate):
-                return candidate
-
-    def _track_store(self, store: dict[str, Any]) -> None:
-        vs_id = store["id"]
-        self._store_order.add(vs_id, store["created_at"], store["seq"])
-        self._bump_seq(store["seq"])
-        self._usage.setdefault(vs_id, 0)
-        # The store's file order, status counts and pending files are made with its first
-        # file: an empty store adds nothing for the garbage collector to walk.
-
-    def _track_vsf(self, vsf: dict[str, Any]) -> None:
-        vs_id, file_id = vsf["vector_store_id"], vsf["id"]
-        order = self._vsf_order.get(vs_id)
-        if order is None:
-            order = self._vsf_order[vs_id] = Ordering()
-        order.add(file_id, vsf["created_at"], vsf["seq"])
-        self._bump_seq(vsf["seq"])
-        counts = self._counts.get(vs_id)
-        if counts is None:
-            counts = self._counts[vs_id] = Counter()
-        counts[vsf["status"]] += 1
-        self._usage[vs_id] += vsf["usage_bytes"]
-        if vsf["status"] == "in_progress":
-            self._pending.setdefault(vs_id, set()).add(file_id)
-        self._attachments.setdefault(file_id, set()).add(vs_id)
-
-    def _untrack_vsf(self, vsf: dict[str, Any]) -> None:
-        vs_id, file_id = vsf["vector_store_id"], vsf["id"]
-        self._vsf_order[vs_id].discard(file_id)
-        self._counts[vs_id][vsf["status"]] -= 1
-        self._usage[vs_id] -= vsf["usage_bytes"]
-        pending = self._pending.get(vs_id)
-        if pending is not None:
-            pending.discard(file_id)
-        attached = self._attachments.get(file_id)
-        if attached is not None:
-            attached.discard(vs_id)
-            if not attached:
-                del self._attachments[file_id]
 
     def files_order(self, vs_id: str) -> Ordering:
         """The creation order of a store's files (empty until its first file)."""
@@ -168,54 +232,132 @@ class BackendState:
             index = self._indexes[vs_id] = SearchIndex()
         return index
 
+    def _chunks_of(self, vs_id: str, file_id: str) -> list[str]:
+        try:
+            return self.blobs.read_chunks(vs_id, file_id)
+        except BlobMissing as exc:
+            raise StoredDataMissing(str(exc.path)) from None
+
+    # -- startup ---------------------------------------------------------------------------------
+    def _load(self) -> None:
+        """Build the views from the records, after checking that the records and the files
+        beside them agree (see ``blobs.py``): nothing is swept on the strength of a log
+        that may be damaged."""
+        tables = set(self.db.table_names())
+        stores = {key: rec for key in self.stores_table.ids() if (rec := self._stored(STORES, key))}
+        files = set(self.files_table.ids())
+        chunked: set[tuple[str, str]] = set()
+        problems: list[str] = []
+        for name in sorted(tables):
+            kind, _, vs_id = name.partition(":")
+            if vs_id and vs_id not in stores:
+                problems.append(f"table {name!r} belongs to no vector store")
+        for vs_id in stores:
+            for vsf in self.vsf_table(vs_id).values():
+                if vsf["id"] not in files:
+                    problems.append(f"{vs_id} holds {vsf['id']}, which is no File")
+                if has_chunks(vsf):
+                    chunked.add((vs_id, vsf["id"]))
+        if problems:
+            raise self._damaged(self._state_file(), problems)
+        findings = self.blobs.recover(files, chunked)
+        if findings:
+            raise self._damaged(self.blobs.root, _describe_findings(findings))
+        meta = self.db.table(META).peek(IDS)
+        if meta is not None:
+            self.ids.resume(meta.get("positions", {}).get(str(self.ids.seed), {}))
+        for key in self.files_table.ids():
+            self._file_changed(None, self._stored(FILES, key))
+        for vs_id, store in stores.items():
+            self._store_changed(None, store)
+            for vsf in sorted(self.vsf_table(vs_id).values(), key=lambda r: r["seq"]):
+                self._vsf_changed(None, dict(vsf))
+            for batch in self.batch_table(vs_id).values():
+                self._bump_seq(batch["seq"])
+
+    def _stored(self, table: str, key: str) -> Record:
+        record = self.db.table(table).stored(key)
+        assert record is not None
+        return record
+
+    def _state_file(self) -> Path:
+        data_dir = self.settings.data_dir
+        return Path(data_dir) / "state.json" if data_dir is not None else Path("state")
+
+    def _damaged(self, path: Path, problems: list[str]) -> DamagedState:
+        shown = "; ".join(problems[:SHOWN_PATHS])
+        more = f"; and {len(problems) - SHOWN_PATHS} more" if len(problems) > SHOWN_PATHS else ""
+        data_dir = Path(self.settings.data_dir) if self.settings.data_dir is not None else None
+        return DamagedState(
+            path,
+            f"the records and the files beside them disagree: {shown}{more}",
+            data_dir=data_dir,
+        )
+
     # -- tables -------------------------------------------------------------------------------
     @property
-    def files_table(self) -> RecordTable:
-        return self.db.table("files")
+    def files_table(self) -> Any:
+        return self.db.table(FILES)
 
     @property
-    def stores_table(self) -> RecordTable:
-        return self.db.table("vector_stores")
+    def stores_table(self) -> Any:
+        return self.db.table(STORES)
 
-    def vsf_table(self, vs_id: str) -> RecordTable:
-        return self.db.table(f"vector_store_files:{vs_id}")
+    def vsf_table(self, vs_id: str) -> Any:
+        return self.db.table(vsf_table(vs_id))
 
-    def batch_table(self, vs_id: str) -> RecordTable:
-        return self.db.table(f"file_batches:{vs_id}")
+    def batch_table(self, vs_id: str) -> Any:
+        return self.db.table(batch_table(vs_id))
+
+    # -- ids -------------------------------------------------------------------------------------
+    def new_id(self, kind: str, taken: Callable[[str], bool]) -> str:
+        """A fresh id from the seeded source, skipping any already in use. How far the
+        source has gone is staged with the operation's changes (see ``ids.py``)."""
+        while True:
+            candidate = self.ids.new(kind)
+            if not taken(candidate):
+                break
+        meta = self.changes.get(META, IDS) or self.changes.add(META, {"id": IDS, "positions": {}})
+        meta.setdefault("positions", {})[str(self.ids.seed)] = self.ids.positions()
+        return candidate
 
     # -- lookups that raise the API's 404s ----------------------------------------------------
-    def _store(self, vs_id: str) -> dict[str, Any]:
-        store = self.stores_table.fetch(vs_id)
+    def _store(self, vs_id: str) -> Record:
+        """A working copy of the store (finishing the files that time has made due)."""
+        store = self.changes.get(STORES, vs_id)
         if store is None:
             raise VectorStoreNotFound(vs_id)
         self._settle(vs_id)
         return store
 
-    def _live_store(self, vs_id: str) -> dict[str, Any]:
+    def _live_store(self, vs_id: str) -> Record:
         """A store that may still be written to and searched."""
         store = self._store(vs_id)
         if self._is_expired(store):
             raise VectorStoreExpired(vs_id)
         return store
 
-    def _file(self, file_id: str) -> dict[str, Any]:
-        rec = self.files_table.fetch(file_id)
+    def _file(self, file_id: str) -> Mapping[str, Any]:
+        rec = self.files_table.peek(file_id)
         if rec is None:
             raise FileNotFound(file_id)
-        return rec
+        return cast(Mapping[str, Any], rec)
 
-    def _file_for_attach(self, file_id: str, param: str) -> dict[str, Any]:
-        rec = self.files_table.fetch(file_id)
+    def _file_for_attach(self, file_id: str, param: str) -> Mapping[str, Any]:
+        rec = self.files_table.peek(file_id)
         if rec is None:
             raise AttachedFileNotFound(file_id, param)
-        return rec
+        return cast(Mapping[str, Any], rec)
 
-    def _ingest(self, file_rec: dict[str, Any], chunking: tuple[int, int]) -> Outcome:
-        data = self.blobs.read_blob(file_rec["id"])
+    def _ingest(self, file_rec: Mapping[str, Any], chunking: tuple[int, int]) -> Outcome:
+        try:
+            data = self.blobs.read_blob(file_rec["id"])
+        except BlobMissing as exc:
+            raise StoredDataMissing(str(exc.path)) from None
         return ingest(data, file_rec["filename"], *chunking)
 
-    def _vsf(self, vs_id: str, file_id: str) -> dict[str, Any]:
-        rec = self.vsf_table(vs_id).fetch(file_id)
+    def _vsf(self, vs_id: str, file_id: str) -> Record:
+        rec = self.changes.get(vsf_table(vs_id), file_id)
         if rec is None:
             raise VectorStoreFileNotFound(file_id, vs_id)
         return rec
@@ -228,16 +370,13 @@ class BackendState:
             return None
         return int(store["last_active_at"] + after["days"] * DAY)
 
-    def _is_expired(self, store: dict[str, Any]) -> bool:
+    def _is_expired(self, store: Mapping[str, Any]) -> bool:
         expires_at = self._expires_at(store)
         return expires_at is not None and self.clock.now() >= expires_at
 
-    def _touch(self, store: dict[str, Any]) -> None:
-        """Mark a store active: see the README for which operations do."""
-        now = self.clock.now()
-        if store.get("last_active_at") != now:  # a write only when the time shown changes
-            store["last_active_at"] = now
-            self.stores_table.put(store)
+    def _touch(self, store: Record) -> None:
+        """Mark a store active (the README says which operations do)."""
+        store["last_active_at"] = self.clock.now()
 
     def file_counts(self, counts: Counter[str]) -> dict[str, int]:
         result = {status: n if (n := counts[status]) > 0 else 0 for status in STATUSES}
@@ -247,26 +386,23 @@ class BackendState:
     # -- processing ---------------------------------------------------------------------------
     def _attach(
         self,
-        store: dict[str, Any],
+        store: Mapping[str, Any],
         file_id: str,
         *,
         attributes: dict[str, Any] | None,
         chunking: tuple[int, int],
         batch_id: str | None,
         outcome: Outcome,
-    ) -> dict[str, Any]:
-        """Create (or replace) the vector-store file for ``file_id`` in ``store``."""
+    ) -> Record:
+        """Stage the vector-store file for ``file_id`` in ``store`` (replacing any)."""
         vs_id = store["id"]
-        table = self.vsf_table(vs_id)
-        previous = table.fetch(file_id)
-        if previous is not None:
-            self._drop_vsf(previous)
+        previous = self.changes.get(vsf_table(vs_id), file_id)
+        if previous is not None and has_chunks(previous):
+            self._retire_chunks(vs_id, file_id)
         forced = self.processing.take_failure()
         if forced is not None:
             outcome = failed(forced, FAIL_MESSAGES.get(forced, "The file could not be processed."))
-        if outcome.status == "completed":
-            self.blobs.write_chunks(vs_id, file_id, outcome.chunks)
-        vsf: dict[str, Any] = {
+        vsf: Record = {
             "id": file_id,
             "vector_store_id": vs_id,
             "created_at": self.clock.now(),
@@ -283,42 +419,37 @@ class BackendState:
             vsf.update(outcome.to_record())
         else:
             vsf["pending"] = {**self.processing.pending(self.clock.time()), **outcome.to_record()}
-        table.put(vsf)
-        self._track_vsf(vsf)
-        if vsf["status"] == "completed":
-            self._index_of(vs_id).add(file_id, outcome.chunks, vsf["seq"])
-        return vsf
+        if outcome.status == "completed":
+            self._stage_chunks(vs_id, file_id, outcome.chunks)
+        return self.changes.add(vsf_table(vs_id), vsf)
 
-    def _drop_vsf(self, vsf: dict[str, Any]) -> None:
+    def _stage_chunks(self, vs_id: str, file_id: str, texts: list[str]) -> None:
+        self.blobs.stage_chunks(vs_id, file_id, texts)
+        self.changes.after_flush(lambda: self.blobs.publish_chunks(vs_id, file_id))
+        self.changes.on_abort(lambda: self.blobs.discard_chunks(vs_id, file_id))
+
+    def _retire_chunks(self, vs_id: str, file_id: str) -> None:
+        self.blobs.retire_chunks(vs_id, file_id)
+        self.changes.after_flush(lambda: self.blobs.purge_chunks(vs_id, file_id))
+        self.changes.on_abort(lambda: self.blobs.restore_chunks(vs_id, file_id))
+
+    def _drop_vsf(self, vsf: Mapping[str, Any]) -> None:
         vs_id, file_id = vsf["vector_store_id"], vsf["id"]
-        self._untrack_vsf(vsf)
-        self.vsf_table(vs_id).delete(file_id)
-        self.blobs.delete_chunks(vs_id, file_id)
-        index = self._indexes.get(vs_id)
-        if index is not None:
-            index.remove(file_id)
+        if has_chunks(vsf):
+            self._retire_chunks(vs_id, file_id)
+        self.changes.remove(vsf_table(vs_id), file_id)
 
-    def _set_status(self, vsf: dict[str, Any], status: str, **changes: Any) -> None:
-        """Move a vector-store file to another status, keeping every count in step."""
-        self._untrack_vsf(vsf)
-        vsf.update(status=status, **changes)
-        self.vsf_table(vsf["vector_store_id"]).put(vsf)
-        self._track_vsf(vsf)
-
-    def _finish(self, vsf: dict[str, Any]) -> None:
+    def _finish(self, vsf: Record) -> None:
+        """Give an in-progress file the final status its processing ended in."""
         pending = vsf["pending"]
-        vs_id, file_id = vsf["vector_store_id"], vsf["id"]
-        self._set_status(
-            vsf,
-            pending["status"],
+        vsf.update(
+            status=pending["status"],
             last_error=pending["last_error"],
             usage_bytes=pending["usage_bytes"],
             pending=None,
         )
-        if vsf["status"] == "completed":
-            self._index_of(vs_id).add(file_id, self.blobs.read_chunks(vs_id, file_id), vsf["seq"])
 
-    def _poll(self, vsf: dict[str, Any]) -> None:
+    def _poll(self, vsf: Record) -> None:
         """A status read of an in-progress file: count it, and finish the file when due."""
         pending = vsf.get("pending")
         if vsf["status"] != "in_progress" or pending is None:
@@ -326,8 +457,6 @@ class BackendState:
         pending["polls"] = max(pending["polls"] - 1, 0)
         if is_due(pending, self.clock.time()):
             self._finish(vsf)
-        else:
-            self.vsf_table(vsf["vector_store_id"]).put(vsf)
 
     def _settle(self, vs_id: str) -> None:
         """Finish the files of a store whose time has come (no reads needed)."""
@@ -335,9 +464,9 @@ class BackendState:
         if not pending:
             return
         now = self.clock.time()
-        table = self.vsf_table(vs_id)
+        table = vsf_table(vs_id)
         for file_id in sorted(pending):
-            vsf = table.fetch(file_id)
+            vsf = self.changes.get(table, file_id)
             if vsf is not None and vsf.get("pending") and is_due(vsf["pending"], now):
                 self._finish(vsf)
 
@@ -346,33 +475,38 @@ class BackendState:
         now = self.clock.now()
         while self._file_expiry and self._file_expiry[0][0] <= now:
             _, file_id = heapq.heappop(self._file_expiry)
-            rec = self.files_table.fetch(file_id)
-            if rec is not None and rec.get("expires_at") is not None and rec["expires_at"] <= now:
-                self._remove_file(rec)
+            rec = self.files_table.peek(file_id)
+            if rec is not None and rec["expires_at"] is not None and rec["expires_at"] <= now:
+                self._remove_file(file_id)
 
-    def _remove_file(self, rec: dict[str, Any]) -> None:
+    def _remove_file(self, file_id: str) -> None:
         """Delete a File and take it out of every vector store that holds it."""
-        file_id = rec["id"]
         for vs_id in sorted(self._attachments.get(file_id, ())):
-            vsf = self.vsf_table(vs_id).fetch(file_id)
+            vsf = self.changes.get(vsf_table(vs_id), file_id)
             if vsf is not None:
                 self._drop_vsf(vsf)
-        self.files_table.delete(file_id)
-        self._file_order.discard(file_id)
-        self.blobs.delete_blob(file_id)
+        self.changes.remove(FILES, file_id)
+        self.blobs.retire_blob(file_id)
+        self.changes.after_flush(lambda: self.blobs.purge_blob(file_id))
+        self.changes.on_abort(lambda: self.blobs.restore_blob(file_id))
 
     # -- whole-state operations ---------------------------------------------------------------
     def reset(self) -> None:
         with self.lock:
-            self.db.drop_tables()
-            self.db._tables.clear()
+            self.db.clear()
             self.blobs.clear()
             self.processing = Processing(
                 self.settings.processing_polls, self.settings.processing_seconds
             )
-            self._init_memory()
+            self._init_views()
 
     def close(self) -> None:
         with self.lock:
             self.db.close()
             self.blobs.close()
+
+
+def _describe_findings(findings: Findings) -> list[str]:
+    problems = [f"{path} is on disk but no record refers to it" for path in findings.orphans]
+    problems += [f"{path} is recorded but missing" for path in findings.missing]
+    return problems

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from .limits import check_chunking, check_map, chunking_object
@@ -11,7 +12,7 @@ from .state import BackendState, operation
 
 class VectorStoreFilesMixin(BackendState):
     @staticmethod
-    def vector_store_file_object(vsf: dict[str, Any]) -> dict[str, Any]:
+    def vector_store_file_object(vsf: Mapping[str, Any]) -> dict[str, Any]:
         return {
             "id": vsf["id"],
             "object": "vector_store.file",
@@ -39,7 +40,7 @@ class VectorStoreFilesMixin(BackendState):
         table = self.vsf_table(vs_id)
 
         def keep(file_id: str) -> bool:
-            vsf = table.fetch(file_id)
+            vsf = table.peek(file_id)
             if vsf is None:
                 return False
             if member_of is not None and vsf.get("batch_id") != member_of:
@@ -50,7 +51,7 @@ class VectorStoreFilesMixin(BackendState):
         page = ordering.page(
             limit=limit, order=order, after=after, before=before, keep=keep if filtering else None
         )
-        data = [self.vector_store_file_object(self._vsf(vs_id, fid)) for fid in page.ids]
+        data = [self.vector_store_file_object(table.peek(fid)) for fid in page.ids]
         return list_object(data, page.has_more)
 
     @operation
@@ -70,6 +71,7 @@ class VectorStoreFilesMixin(BackendState):
             outcome=self._ingest(upload, chunking),
         )
         self._touch(store)
+        self.commit()
         return self.vector_store_file_object(vsf)
 
     @operation
@@ -84,6 +86,7 @@ class VectorStoreFilesMixin(BackendState):
         filter: str | None = None,
     ) -> dict[str, Any]:
         self._store(vector_store_id)
+        self.commit()
         return self._file_page(
             vector_store_id,
             self.files_order(vector_store_id),
@@ -99,6 +102,7 @@ class VectorStoreFilesMixin(BackendState):
         self._store(vector_store_id)
         vsf = self._vsf(vector_store_id, file_id)
         self._poll(vsf)
+        self.commit()
         return self.vector_store_file_object(vsf)
 
     @operation
@@ -108,7 +112,7 @@ class VectorStoreFilesMixin(BackendState):
         self._store(vector_store_id)
         vsf = self._vsf(vector_store_id, file_id)
         vsf["attributes"] = check_map("attributes", body.get("attributes"), strings_only=False)
-        self.vsf_table(vector_store_id).put(vsf)
+        self.commit()
         return self.vector_store_file_object(vsf)
 
     @operation
@@ -126,9 +130,7 @@ class VectorStoreFilesMixin(BackendState):
         """The parsed text of a file, one item per chunk (empty until it is completed)."""
         self._store(vector_store_id)
         vsf = self._vsf(vector_store_id, file_id)
-        texts = self.blobs.read_chunks(vector_store_id, file_id)
-        if vsf["status"] != "completed":
-            texts = []
+        texts = self._chunks_of(vector_store_id, file_id) if vsf["status"] == "completed" else []
         return {
             "object": "vector_store.file_content.page",
             "data": [{"type": "text", "text": text} for text in texts],

@@ -8,6 +8,7 @@ from typing import Any
 from ..errors import InvalidRequest
 from .limits import check_chunking, check_map
 from .pagination import list_object
+from .records import STORES, batch_table, vsf_table
 from .state import BackendState, operation
 
 
@@ -47,6 +48,7 @@ class VectorStoresMixin(BackendState):
         file_ids: list[str] = list(dict.fromkeys(body.get("file_ids") or []))
         chunking = check_chunking("chunking_strategy", body.get("chunking_strategy"))
         uploads = [self._file_for_attach(fid, f"file_ids[{i}]") for i, fid in enumerate(file_ids)]
+        expires_after = _expires_after(body.get("expires_after"))
         now = self.clock.now()
         store: dict[str, Any] = {
             "id": self.new_id("vector_store", lambda i: i in self._store_order),
@@ -55,11 +57,10 @@ class VectorStoresMixin(BackendState):
             "name": body.get("name"),
             "description": body.get("description"),
             "metadata": metadata,
-            "expires_after": _expires_after(body.get("expires_after")),
+            "expires_after": expires_after,
             "last_active_at": now,
         }
-        self.stores_table.put(store)
-        self._track_store(store)
+        self.changes.add(STORES, store)
         for upload in uploads:
             self._attach(
                 store,
@@ -69,6 +70,7 @@ class VectorStoresMixin(BackendState):
                 batch_id=None,
                 outcome=self._ingest(upload, chunking),
             )
+        self.commit()
         return self.vector_store_object(store)
 
     @operation
@@ -81,10 +83,12 @@ class VectorStoresMixin(BackendState):
         before: str | None = None,
     ) -> dict[str, Any]:
         page = self._store_order.page(limit=limit, order=order, after=after, before=before)
+        for vs_id in page.ids:
+            self._settle(vs_id)
+        self.commit()
         stores = self.stores_table
         data = []
         for vs_id in page.ids:
-            self._settle(vs_id)
             store = stores.peek(vs_id)
             assert store is not None  # the order lists stored stores only
             data.append(self.vector_store_object(store))
@@ -94,44 +98,40 @@ class VectorStoresMixin(BackendState):
     def get_vector_store(self, *, vector_store_id: str) -> dict[str, Any]:
         """A retrieve of the store is a status read of each of its in-progress files."""
         store = self._store(vector_store_id)
-        table = self.vsf_table(vector_store_id)
+        table = vsf_table(vector_store_id)
         for file_id in sorted(self._pending.get(vector_store_id, ())):
-            vsf = table.fetch(file_id)
+            vsf = self.changes.get(table, file_id)
             if vsf is not None:
                 self._poll(vsf)
+        self.commit()
         return self.vector_store_object(store)
 
     @operation
     def modify_vector_store(self, *, vector_store_id: str, body: dict[str, Any]) -> dict[str, Any]:
         store = self._store(vector_store_id)
+        was_expired = self._is_expired(store)
         if "name" in body:
             store["name"] = body["name"]
         if "metadata" in body:
             store["metadata"] = check_map("metadata", body["metadata"], strings_only=True)
         if "expires_after" in body:
             store["expires_after"] = _expires_after(body["expires_after"])
-        if self._is_expired(store):
-            self.stores_table.put(store)
-        else:
+        if not was_expired or not self._is_expired(store):
+            # A modify is activity: the (new) expiry policy counts from now. An expired store
+            # stays expired unless its new policy, counted from its last activity, revives it.
             self._touch(store)
+        self.commit()
         return self.vector_store_object(store)
 
     @operation
     def delete_vector_store(self, *, vector_store_id: str) -> dict[str, Any]:
         self._store(vector_store_id)
-        for file_id in self.files_order(vector_store_id).ids():
-            attached = self._attachments.get(file_id)
-            if attached is not None:
-                attached.discard(vector_store_id)
-                if not attached:
-                    del self._attachments[file_id]
-        self.db.forget_table(self.vsf_table(vector_store_id).name)
-        self.db.forget_table(self.batch_table(vector_store_id).name)
-        self.stores_table.delete(vector_store_id)
-        self.blobs.delete_store_chunks(vector_store_id)
-        self._store_order.discard(vector_store_id)
-        for view in (self._vsf_order, self._counts, self._usage, self._pending, self._indexes):
-            view.pop(vector_store_id, None)
+        self.changes.drop(vsf_table(vector_store_id))
+        self.changes.drop(batch_table(vector_store_id))
+        self.changes.remove(STORES, vector_store_id)
+        self.blobs.retire_store(vector_store_id)
+        self.changes.after_flush(lambda: self.blobs.purge_store(vector_store_id))
+        self.changes.on_abort(lambda: self.blobs.restore_store(vector_store_id))
         return {"id": vector_store_id, "object": "vector_store.deleted", "deleted": True}
 
 
