@@ -65,6 +65,13 @@ def start_serve(*args: str, env: dict[str, str] | None = None) -> ServeProcess:
     raise RuntimeError("vsmock serve exited before it was ready:\n" + "".join(seen))
 
 
+def pytest_terminal_summary(terminalreporter: pytest.TerminalReporter) -> None:
+    oracle = sys.modules.get("test_oracle")
+    line = oracle.summary() if oracle is not None else None
+    if line:
+        terminalreporter.write_line(line)
+
+
 @pytest.fixture(scope="session")
 def vsmock_process() -> Iterator[ServeProcess]:
     server = start_serve("--poll-after-ms", "5")

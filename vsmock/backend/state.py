@@ -65,7 +65,8 @@ def operation(method: F) -> F:
                 return method(self, *args, **kwargs)
             changes = self._changes = Changes(self.db, self._on_change)
             try:
-                self._sweep_expired_files()
+                if self._sweep_expired_files():
+                    changes.flush()  # the operation sees the world without them
                 result = method(self, *args, **kwargs)
                 changes.flush()
             except BaseException:
@@ -471,13 +472,17 @@ class BackendState:
                 self._finish(vsf)
 
     # -- Files API expiry ---------------------------------------------------------------------
-    def _sweep_expired_files(self) -> None:
+    def _sweep_expired_files(self) -> bool:
+        """Delete the Files whose ``expires_at`` has come; True if there were any."""
         now = self.clock.now()
+        swept = False
         while self._file_expiry and self._file_expiry[0][0] <= now:
             _, file_id = heapq.heappop(self._file_expiry)
             rec = self.files_table.peek(file_id)
             if rec is not None and rec["expires_at"] is not None and rec["expires_at"] <= now:
                 self._remove_file(file_id)
+                swept = True
+        return swept
 
     def _remove_file(self, file_id: str) -> None:
         """Delete a File and take it out of every vector store that holds it."""
