@@ -64,13 +64,15 @@ def all_pages(client: httpx.Client, path: str, limit: int = 100) -> list[dict[st
 class Ledger:
     """What the server acknowledged (a 200 received in full), per object.
 
-    ``files``/``stores`` hold the live objects (a store maps to its attached files);
-    ``gone`` the deleted ids; ``uncertain`` the ids whose last request got no answer
-    (a crash cut it short), about which nothing is asserted.
+    ``files``/``stores`` hold the live objects (a store maps its attached files to their
+    attributes); ``fields`` each store's name and metadata; ``gone`` the deleted ids;
+    ``uncertain`` the ids whose last request got no answer (a crash cut it short), about
+    which nothing is asserted.
     """
 
     files: dict[str, bytes] = field(default_factory=dict)
-    stores: dict[str, set[str]] = field(default_factory=dict)
+    stores: dict[str, dict[str, Any]] = field(default_factory=dict)
+    fields: dict[str, dict[str, Any]] = field(default_factory=dict)
     gone: set[str] = field(default_factory=set)
     uncertain: set[str] = field(default_factory=set)
     operations: int = 0
@@ -78,6 +80,7 @@ class Ledger:
     def merge(self, other: Ledger) -> None:
         self.files.update(other.files)
         self.stores.update(other.stores)
+        self.fields.update(other.fields)
         self.gone |= other.gone
         self.uncertain |= other.uncertain
         self.operations += other.operations
@@ -115,26 +118,63 @@ class Worker:
         if body is not None:
             self.ledger.files[body["id"]] = content
 
+    def _fields(self) -> dict[str, Any]:
+        return {
+            "name": f"w{self.rng.randrange(1000)}",
+            "metadata": {"owner": f"t{self.rng.randrange(100)}"}
+            if self.rng.random() < 0.7
+            else None,
+        }
+
+    def _attributes(self) -> dict[str, Any] | None:
+        if self.rng.random() < 0.3:
+            return None
+        return {"topic": self.rng.choice(["a", "b"]), "rank": self.rng.randrange(5)}
+
     def create_store(self) -> None:
         own = self._sample_files(self.rng.randrange(3))
-        body = self._call(own, "POST", "/vector_stores", json={"name": "w", "file_ids": own})
+        fields = self._fields()
+        body = self._call(own, "POST", "/vector_stores", json={**fields, "file_ids": own})
         if body is not None:
-            self.ledger.stores[body["id"]] = set(own)
+            self.ledger.stores[body["id"]] = dict.fromkeys(own)
+            self.ledger.fields[body["id"]] = fields
+
+    def modify_store(self) -> None:
+        store = self._store()
+        if store is None:
+            return
+        fields = self._fields()
+        if self._call([store], "POST", f"/vector_stores/{store}", json=fields):
+            self.ledger.fields[store] = fields
 
     def attach(self) -> None:
         store, files = self._store(), self._sample_files(1)
         if store is None or not files:
             return
-        if self._call([store], "POST", f"/vector_stores/{store}/files", json={"file_id": files[0]}):
-            self.ledger.stores[store].add(files[0])
+        attributes = self._attributes()
+        body = {"file_id": files[0], "attributes": attributes}
+        if self._call([store], "POST", f"/vector_stores/{store}/files", json=body):
+            self.ledger.stores[store][files[0]] = attributes
+
+    def update_attributes(self) -> None:
+        store = self._store()
+        if store is None or not self.ledger.stores[store]:
+            return
+        file_id = self.rng.choice(sorted(self.ledger.stores[store]))
+        attributes = self._attributes()
+        path = f"/vector_stores/{store}/files/{file_id}"
+        if self._call([store], "POST", path, json={"attributes": attributes}):
+            self.ledger.stores[store][file_id] = attributes
 
     def attach_batch(self) -> None:
         store, files = self._store(), self._sample_files(2)
         if store is None or not files:
             return
+        attributes = self._attributes()
         path = f"/vector_stores/{store}/file_batches"
-        if self._call([store], "POST", path, json={"file_ids": files}):
-            self.ledger.stores[store].update(files)
+        if self._call([store], "POST", path, json={"file_ids": files, "attributes": attributes}):
+            for file_id in files:
+                self.ledger.stores[store][file_id] = attributes
 
     def detach(self) -> None:
         store = self._store()
@@ -142,7 +182,7 @@ class Worker:
             return
         file_id = self.rng.choice(sorted(self.ledger.stores[store]))
         if self._call([store], "DELETE", f"/vector_stores/{store}/files/{file_id}"):
-            self.ledger.stores[store].discard(file_id)
+            self.ledger.stores[store].pop(file_id, None)
 
     def search(self) -> None:
         store = self._store()
@@ -165,12 +205,13 @@ class Worker:
             del self.ledger.files[files[0]]
             self.ledger.gone.add(files[0])
             for attached in self.ledger.stores.values():
-                attached.discard(files[0])
+                attached.pop(files[0], None)
 
     def delete_store(self) -> None:
         store = self._store()
         if store is not None and self._call([store], "DELETE", f"/vector_stores/{store}"):
             del self.ledger.stores[store]
+            del self.ledger.fields[store]
             self.ledger.gone.add(store)
 
     def _sample_files(self, k: int) -> list[str]:
@@ -187,7 +228,9 @@ class Worker:
         actions: list[tuple[Callable[[], None], int]] = [
             (self.upload, 2 if crowded else 6),
             (self.create_store, 1 if crowded else 3),
+            (self.modify_store, 2),
             (self.attach, 4),
+            (self.update_attributes, 2),
             (self.attach_batch, 2),
             (self.detach, 2),
             (self.search, 4),
@@ -258,10 +301,17 @@ def check_state(base_url: str, ledger: Ledger, *, exact: bool) -> dict[str, int]
                 assert counts[status] == sum(f["status"] == status for f in listed), store
             assert store["usage_bytes"] == sum(f["usage_bytes"] for f in listed), store
             if store["id"] in certain_stores:
-                expected = {f for f in ledger.stores[store["id"]] if f not in ledger.uncertain}
+                attached_files = ledger.stores[store["id"]]
+                fields = ledger.fields[store["id"]]
+                assert (store["name"], store["metadata"]) == (fields["name"], fields["metadata"])
+                expected = {f for f in attached_files if f not in ledger.uncertain}
                 assert expected <= set(ids), (store["id"], expected - set(ids))
+                for listed_file in listed:
+                    if listed_file["id"] in expected:
+                        want = attached_files[listed_file["id"]]
+                        assert listed_file["attributes"] == want, (store["id"], listed_file)
                 if exact:
-                    assert set(ids) == ledger.stores[store["id"]]
+                    assert set(ids) == set(attached_files)
             assert set(ids) <= set(file_ids), "a store lists a deleted file"
             attached += len(ids)
     return {"files": len(file_ids), "stores": len(store_ids), "attached": attached}
@@ -343,7 +393,7 @@ def test_kill_9_three_times_during_writes_loses_nothing_acknowledged(tmp_path: P
             for file_id in w.ledger.gone:
                 ledger.files.pop(file_id, None)
                 for attached in ledger.stores.values():
-                    attached.discard(file_id)
+                    attached.pop(file_id, None)
         print(f"kill -9 #{round_ + 1}: {ledger.operations} acknowledged operations so far")
     server = start_serve("--data-dir", str(tmp_path), "--api-key", KEY)
     try:
