@@ -485,6 +485,115 @@ def test_damaged_state_stops_startup_naming_the_file_and_the_way_out(
     assert _files(tmp_path) == before, "a failed start must not touch the state"
 
 
+def _rewrite_log(data_dir: Path, change: Callable[[list[Any]], None]) -> Path:
+    """Apply ``change`` to the log's operation lines (parsed), keeping it well-formed JSON."""
+    log = data_dir / "state.log"
+    header, *lines = log.read_bytes().decode().splitlines()
+    operations = [json.loads(line) for line in lines]
+    change(operations)
+    log.write_text("\n".join([header, *(json.dumps(op) for op in operations)]) + "\n")
+    return log
+
+
+def _first_doc(operations: list[Any], table: str) -> dict[str, Any]:
+    for operation in operations:
+        for entry in operation:
+            if entry.get("t") == table and entry.get("p"):
+                doc: dict[str, Any] = next(iter(entry["p"].values()))
+                return doc
+    raise AssertionError(f"no {table} document in the log")
+
+
+@pytest.mark.parametrize(
+    "damage",
+    [
+        "a record missing a field",
+        "a field of the wrong type",
+        "a file record with no id",
+        "a deeply nested log line",
+        "state.log is a directory",
+        "state.log emptied",
+        "state.log emptied, no blobs",
+        "state.log without its header",
+    ],
+)
+def test_damage_that_still_parses_is_named_not_a_traceback(tmp_path: Path, damage: str) -> None:
+    _populated(tmp_path, snapshot=False)
+    log = tmp_path / "state.log"
+    if damage == "a record missing a field":
+        _rewrite_log(tmp_path, lambda ops: _first_doc(ops, "vector_stores").pop("created_at"))
+    elif damage == "a field of the wrong type":
+        _rewrite_log(tmp_path, lambda ops: _first_doc(ops, "files").update(bytes="many"))
+    elif damage == "a file record with no id":
+        _rewrite_log(tmp_path, lambda ops: _first_doc(ops, "files").pop("id"))
+    elif damage == "a deeply nested log line":
+        lines = log.read_bytes().split(b"\n")
+        lines.insert(2, b"[" * 100_000 + b"]" * 100_000)
+        log.write_bytes(b"\n".join(lines))
+    elif damage == "state.log is a directory":
+        log.unlink()
+        log.mkdir()
+    elif damage.startswith("state.log emptied"):
+        if damage.endswith("no blobs"):
+            for blob in (tmp_path / "blobs").iterdir():
+                blob.unlink()
+        log.write_bytes(b"")
+    else:
+        log.write_bytes(log.read_bytes().split(b"\n", 1)[1])
+    before = _files(tmp_path)
+    _assert_clear_error(_serve_fails(tmp_path), log)
+    assert _files(tmp_path) == before, "a failed start must not touch the state"
+
+
+@pytest.mark.parametrize("damage", ["not an object", "a table that is a list", "a record list"])
+def test_a_bad_snapshot_is_blamed_on_the_snapshot(tmp_path: Path, damage: str) -> None:
+    _populated(tmp_path, snapshot=True)
+    snap = tmp_path / "state.json"
+    doc = json.loads(snap.read_bytes())
+    if damage == "not an object":
+        doc = [doc]
+    elif damage == "a table that is a list":
+        doc["tables"]["files"] = list(doc["tables"]["files"].values())
+    else:
+        store = next(iter(doc["tables"]["vector_stores"]))
+        doc["tables"]["vector_stores"][store] = [1, 2]
+    snap.write_text(json.dumps(doc))
+    result = _serve_fails(tmp_path)
+    _assert_clear_error(result, snap)
+    assert "state.log" not in result.stderr.split("(")[0]
+
+
+@pytest.mark.parametrize("missing", ["a blob", "a chunk file"])
+def test_missing_data_files_stop_startup(tmp_path: Path, missing: str) -> None:
+    _populated(tmp_path, snapshot=False)
+    folder = "blobs" if missing == "a blob" else "chunks"
+    path = next(p for p in (tmp_path / folder).rglob("*") if p.is_file())
+    path.unlink()
+    result = _serve_fails(tmp_path)
+    _assert_clear_error(result, tmp_path)
+    assert str(path) in result.stderr and "recorded but missing" in result.stderr
+
+
+def test_a_blob_removed_while_running_is_a_clear_error(tmp_path: Path) -> None:
+    server = start_serve("--data-dir", str(tmp_path))
+    try:
+        with api(server.base_url) as client:
+            upload = client.post(
+                "/files", files={"file": ("a.txt", b"alpha beta")}, data={"purpose": "assistants"}
+            ).json()
+            (tmp_path / "blobs" / upload["id"]).unlink()
+            response = client.get(f"/files/{upload['id']}/content")
+            assert response.status_code == 500
+            error = response.json()["error"]
+            assert error["code"] == "stored_data_missing" and upload["id"] in error["message"]
+            store = client.post("/vector_stores", json={"file_ids": [upload["id"]]})
+            assert store.json()["error"]["code"] == "stored_data_missing"
+        errors = server.admin("GET", "/errors").json()["data"]
+        assert len(errors) == 2 and all("StoredDataMissing" in e for e in errors)
+    finally:
+        server.stop()
+
+
 def test_a_torn_last_log_line_is_dropped_and_the_rest_kept(tmp_path: Path) -> None:
     ids = _populated(tmp_path, snapshot=False)
     log = tmp_path / "state.log"

@@ -7,8 +7,11 @@ returns what the route answers.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from .clock import ClockError, checked
+from .errors import InvalidRequest
 from .faults import Fault
 
 if TYPE_CHECKING:
@@ -16,6 +19,8 @@ if TYPE_CHECKING:
 
 
 def reset(rt: Runtime, seed: int | None = None, now: float | None = None) -> dict[str, Any]:
+    if now is not None:
+        _clock_value(lambda: checked(now, "now"), "now")
     rt.reset(seed=seed, now=now)
     return {"status": "ok", "seed": rt.reset_seed, "now": rt.reset_time}
 
@@ -25,11 +30,25 @@ def clock(rt: Runtime) -> dict[str, Any]:
 
 
 def set_clock(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
-    if body.get("now") is not None:
-        rt.clock.set(body["now"])
-    if body.get("advance_seconds") is not None:
-        rt.clock.advance(body["advance_seconds"])
+    """Set, then advance, the clock; a time it cannot show is a 400 and changes nothing."""
+    now, seconds = body.get("now"), body.get("advance_seconds")
+    if now is not None:
+        _clock_value(lambda: checked(now, "now"), "now")
+    if seconds is not None:
+        start = float(now) if now is not None else rt.clock.time()
+        _clock_value(lambda: checked(start + seconds, "the clock's new time"), "advance_seconds")
+    if now is not None:
+        rt.clock.set(now)
+    if seconds is not None:
+        rt.clock.advance(seconds)
     return clock(rt)
+
+
+def _clock_value(check: Callable[[], Any], param: str) -> None:
+    try:
+        check()
+    except (ClockError, OverflowError, TypeError) as exc:
+        raise InvalidRequest(str(exc), param=param, code="invalid_value") from None
 
 
 def processing(rt: Runtime) -> dict[str, Any]:

@@ -147,8 +147,16 @@ class Conflict(APIError):
 
 
 class PayloadTooLarge(APIError):
+    """A request body over the server's limit (``--max-upload-bytes``)."""
+
     status = 413
     type = "invalid_request_error"
+    code = "request_too_large"
+
+
+class FileTooLarge(PayloadTooLarge):
+    """An upload (a multipart body) over the limit: the file is what is too large."""
+
     code = "file_too_large"
     param = "file"
 

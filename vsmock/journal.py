@@ -7,11 +7,12 @@ Secrets never enter it: ``Authorization`` and cookies are dropped.
 
 from __future__ import annotations
 
-import json
 import threading
 from collections import deque
 from dataclasses import dataclass, field
 from typing import Any
+
+from . import json_bodies
 
 RAW_BODY_CAP = 8 * 1024 * 1024
 SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "api-key", "openai-api-key"})
@@ -56,14 +57,13 @@ class Entry:
 
 
 def describe_body(raw: bytes, content_type: str) -> Any:
-    """A JSON body as JSON; anything else as its size."""
+    """A JSON body as JSON; anything else (a body the API refused as JSON too) as its size."""
     if not raw:
         return None
     if "json" in content_type:
-        try:
-            return json.loads(raw)
-        except ValueError:
-            pass
+        is_json, value = json_bodies.describe(raw)
+        if is_json:
+            return value
     return {"bytes": len(raw), "content_type": content_type or None}
 
 

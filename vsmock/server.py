@@ -1,9 +1,15 @@
-"""Running an app on uvicorn: in the foreground (CLI) or on a background thread (tests)."""
+"""Running an app on uvicorn: in the foreground (CLI) or on a background thread (tests).
+
+uvicorn internals used here (``tests/test_server.py`` fails loudly if an upgrade moves
+them): the HTTP protocol class ``uvicorn.protocols.http.auto.AutoHTTPProtocol`` and its
+``send_400_response(msg)``, ``transport`` and ``server_state.default_headers``.
+"""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import json
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -12,6 +18,35 @@ from typing import Any
 import uvicorn
 
 from .app import API_PREFIX
+from .errors import InvalidRequest
+
+UNREADABLE = InvalidRequest(
+    "The request could not be read as HTTP: its request line or headers are malformed, too "
+    "long, or use a method HTTP does not have.",
+    code="invalid_http_request",
+)
+
+
+def envelope_protocol() -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol, answering a request it cannot parse (a URL of 100 KB, an
+    unknown method, broken headers) with OpenAI's error envelope instead of plain text."""
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    class EnvelopeProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
+        def send_400_response(self, msg: str) -> None:
+            body = json.dumps(UNREADABLE.body()).encode()
+            head = [b"HTTP/1.1 400 Bad Request\r\n"]
+            for name, value in self.server_state.default_headers:
+                head += [name, b": ", value, b"\r\n"]
+            head += [
+                b"content-type: application/json\r\n",
+                b"content-length: " + str(len(body)).encode() + b"\r\n",
+                b"connection: close\r\n\r\n",
+            ]
+            self.transport.write(b"".join(head) + body)
+            self.transport.close()
+
+    return EnvelopeProtocol
 
 
 class Server(uvicorn.Server):
@@ -50,6 +85,7 @@ def make_server(
         log_level=log_level,
         access_log=False,
         lifespan="off",
+        http=envelope_protocol(),
         timeout_graceful_shutdown=2,
         limit_concurrency=1000,
     )

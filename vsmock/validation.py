@@ -13,7 +13,6 @@ in memory; the parsed form is handed to the handler through the ASGI scope.
 from __future__ import annotations
 
 import io
-import json
 from collections.abc import AsyncGenerator
 from typing import Any
 from urllib.parse import parse_qsl, urlencode
@@ -32,6 +31,7 @@ from starlette.datastructures import FormData, Headers, UploadFile
 from starlette.formparsers import MultiPartException
 from starlette.types import Receive, Scope
 
+from . import json_bodies
 from .backend.limits import PREFIXES, id_error
 from .errors import APIError, InvalidRequest
 from .fastpath import JSON_SCOPE_KEY, fast_validator, query_lists
@@ -161,21 +161,10 @@ class OpenAIJSONBodyValidator(JSONRequestBodyValidator):
         return self._insert_messages(receive, messages=messages), scope
 
     def _parse_json(self, raw: bytes, scope: Scope) -> Any:
-        if not raw.strip():
-            return None
         try:
-            return json.loads(raw.decode(self._encoding))
-        except (ValueError, UnicodeDecodeError) as exc:
-            check(
-                scope,
-                InvalidRequest(
-                    "We could not parse the JSON body of your request. (HINT: This likely means "
-                    "you aren't using your HTTP library correctly. The OpenAI API expects a JSON "
-                    f"payload, but what was sent was not valid JSON. Parser said: {exc})",
-                    code="invalid_json",
-                ),
-                rule="json",
-            )
+            return json_bodies.parse(raw, self._encoding)
+        except InvalidRequest as error:
+            check(scope, error, rule="json")
             return _UNPARSED
 
     def _check_body(self, body: Any, scope: Scope) -> None:
@@ -270,10 +259,9 @@ def normalise_form(form: FormData) -> dict[str, Any]:
             continue
         parsed: Any = value
         if value.startswith("{"):
-            try:
-                parsed = json.loads(value)
-            except ValueError:
-                parsed = value
+            is_json, document = json_bodies.describe(value.encode())
+            if is_json:
+                parsed = document
         fields[key] = parsed
     return fields
 

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from ..errors import RouteNotFound
 from ..runtime import Runtime
 from . import is_admin
+from .responses import send_error
 
 
 class RuntimeMiddleware:
@@ -18,7 +20,11 @@ class RuntimeMiddleware:
             await self.app(scope, receive, send)
             return
         scope["vsmock.runtime"] = self.runtime
-        if is_admin(scope["path"]):
+        path = scope["path"]
+        if len(path) > 1 and path.endswith("/"):  # no route ends in a slash: no redirect
+            await send_error(send, RouteNotFound(scope["method"], path))
+            return
+        if is_admin(path):
             await self.app(scope, receive, send)
             return
         request_id = self.runtime.ids.new("request").encode()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import PayloadTooLarge
+from ..errors import FileTooLarge, PayloadTooLarge
 from ..runtime import Runtime
 from .responses import send_error
 
@@ -20,10 +20,12 @@ class UploadLimitMiddleware:
             await self.app(scope, receive, send)
             return
         limit = runtime.settings.max_upload_bytes
-        error = PayloadTooLarge(
-            f"The request body is larger than the maximum of {limit} bytes.", param="file"
+        headers = Headers(scope=scope)
+        upload = headers.get("content-type", "").lower().startswith("multipart/")
+        error = (FileTooLarge if upload else PayloadTooLarge)(
+            f"The request body is larger than the maximum of {limit} bytes."
         )
-        declared = Headers(scope=scope).get("content-length")
+        declared = headers.get("content-length")
         if declared is not None and declared.isdigit() and int(declared) > limit:
             await send_error(send, error)
             return

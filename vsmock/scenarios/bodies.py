@@ -16,6 +16,7 @@ import json
 from email.message import Message
 from typing import Any
 
+from .. import json_bodies
 from .errors import ScenarioError
 
 JSON = "json"
@@ -33,13 +34,9 @@ def encode(raw: bytes, content_type: str) -> tuple[Any, str | None]:
         return None, None
     media = content_type.split(";", 1)[0].strip().lower()
     if "json" in media:
-        try:
-            value = json.loads(raw)
-        except ValueError:
-            value = None
-        else:
-            if value is not None:
-                return value, None
+        is_json, value = json_bodies.describe(raw)
+        if is_json and value is not None:
+            return value, None
     if media == "multipart/form-data":
         boundary = boundary_of(content_type)
         if boundary:

@@ -193,5 +193,7 @@ def load_scenario(source: Scenario | Mapping[str, Any] | str | Path | bytes) -> 
 def _parse(text: bytes, where: str) -> Any:
     try:
         return json.loads(text)
+    except RecursionError:
+        raise ScenarioError(f"{where}: nested too deeply to be a scenario") from None
     except ValueError as exc:
         raise ScenarioError(f"{where}: not JSON ({exc})") from None

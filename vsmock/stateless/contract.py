@@ -102,6 +102,8 @@ class Contract:
             return []
         try:
             document = json.loads(body)
+        except RecursionError:
+            return [Finding(None, "invalid_json", "The body is nested too deeply to check.")]
         except ValueError as exc:
             return [Finding(None, "invalid_json", f"The body is not JSON ({exc}).")]
         return [

@@ -1,0 +1,94 @@
+"""JSON request bodies: what the API reads as JSON, and a clear 400 for the rest.
+
+Beyond what ``json`` refuses, a body is refused when it holds:
+
+* ``NaN``, ``Infinity`` or ``-Infinity`` (not JSON, though Python's parser takes them),
+  or a number too large for a double (``1e400``);
+* an integer outside the 64-bit range the API's integers have (a 400-digit number would
+  otherwise reach code that converts it to a float);
+* more than :data:`MAX_DEPTH` levels of nesting (a 5,000-level body would otherwise
+  exhaust the interpreter's recursion limit wherever it is walked).
+
+Each gets ``invalid_request_error`` with code ``invalid_json`` and a message saying what
+was wrong.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from typing import Any
+
+from .errors import InvalidRequest
+
+MAX_DEPTH = 64  # levels of objects and arrays in one body
+MAX_INTEGER = 2**63 - 1
+_PREFIX = (
+    "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
+    "using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was "
+    "sent was not valid JSON. Parser said: {})"
+)
+
+
+class _Refused(ValueError):
+    """A value JSON's grammar allows (or Python's parser takes) that the API does not."""
+
+
+def _constant(name: str) -> Any:
+    raise _Refused(f"{name} is not a JSON number")
+
+
+def _float(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise _Refused(f"the number {text[:40]} is too large for a double")
+    return value
+
+
+def invalid(reason: str) -> InvalidRequest:
+    return InvalidRequest(_PREFIX.format(reason), code="invalid_json")
+
+
+def parse(raw: bytes, encoding: str = "utf-8") -> Any:
+    """The body as JSON (None when empty); raises :class:`InvalidRequest` otherwise."""
+    if not raw.strip():
+        return None
+    try:
+        value = json.loads(raw.decode(encoding), parse_constant=_constant, parse_float=_float)
+    except RecursionError:
+        raise invalid(f"it is nested more than {MAX_DEPTH} levels deep") from None
+    except _Refused as exc:
+        raise invalid(str(exc)) from None
+    except (ValueError, UnicodeDecodeError, LookupError) as exc:
+        if "integer string conversion" in str(exc):  # Python's digit limit for int()
+            raise invalid("a number in it has more digits than any number the API takes") from None
+        raise invalid(str(exc)) from None
+    problem = _problem(value)
+    if problem is not None:
+        raise invalid(problem)
+    return value
+
+
+def _problem(value: Any) -> str | None:
+    """What makes a parsed body unacceptable (depth, integer range), or None; iterative."""
+    stack: list[tuple[Any, int]] = [(value, 1)]
+    while stack:
+        item, depth = stack.pop()
+        kind = type(item)
+        if kind is dict or kind is list:
+            if depth > MAX_DEPTH:
+                return f"it is nested more than {MAX_DEPTH} levels deep"
+            children = item.values() if kind is dict else item
+            stack.extend((child, depth + 1) for child in children)
+        elif kind is int and not -MAX_INTEGER - 1 <= item <= MAX_INTEGER:
+            return "an integer in it is outside the 64-bit range"
+    return None
+
+
+def describe(raw: bytes) -> tuple[bool, Any]:
+    """``(True, value)`` when ``raw`` is a body :func:`parse` accepts, else ``(False, None)``:
+    for the journal and scenarios, which keep any body without failing on it."""
+    try:
+        return True, parse(raw)
+    except InvalidRequest:
+        return False, None
