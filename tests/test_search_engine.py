@@ -7,16 +7,20 @@ on the live chunks + cosine similarity, with the phrase boost recomputed in plai
 from __future__ import annotations
 
 import random
+import tracemalloc
 from collections.abc import Collection, Iterator, Sequence
+from typing import Any
 
 import numpy as np
 import pytest
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import vsmock.search.index as index_module
+import vsmock.search.ranking as ranking_module
+import vsmock.search.segment as segment_module
 from vsmock.search.analysis import analyze
 from vsmock.search.index import Hit, SearchIndex
-from vsmock.search.ranking import PHRASE_WEIGHT, RANKERS
+from vsmock.search.ranking import FEW_BIGRAMS, PHRASE_WEIGHT, RANKERS, bigram_coverage
 from vsmock.search.relevance import (
     evaluate,
     load_relevance_set,
@@ -122,10 +126,16 @@ def churn(
 
 @pytest.fixture(params=["default", "tiny-segments"])
 def layout(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> str:
-    """Run with the real constants, and with tiny segments + eager vocabulary compaction."""
+    """Run with the real constants, and with tiny segments + eager vocabulary compaction,
+    tiny analysis and segment-building batches, no one-pass-per-bigram re-ranking and a
+    first re-ranking pass over the ``limit`` best rows as soon as the band is bigger."""
     if request.param == "tiny-segments":
         monkeypatch.setattr(index_module, "SEAL_ROWS", 3)
         monkeypatch.setattr(index_module, "GC_MIN_DEAD_TERMS", 0)
+        monkeypatch.setattr(index_module, "ANALYZE_BATCH", 5)
+        monkeypatch.setattr(segment_module, "ROW_BATCH_TOKENS", 7)
+        monkeypatch.setattr(ranking_module, "FEW_BIGRAMS", 0)
+        monkeypatch.setattr(index_module, "_FIRST_PASS_MIN", 0)
     return str(request.param)
 
 
@@ -394,6 +404,172 @@ def test_auto_rerank_exact_on_phrase_heavy_corpus(layout: str) -> None:
             assert_same(got, reference(docs, queries, limit=limit, ranker=ranker))
 
 
+def long_query(rng: random.Random, words: Sequence[str], n: int) -> str:
+    return " ".join(rng.choice(words) for _ in range(n))
+
+
+def test_long_queries_match_the_reference(layout: str) -> None:
+    """Queries of thousands of words (thousands of distinct bigrams) re-rank exactly."""
+    rng = random.Random(17)
+    vocab = [f"v{k}" for k in range(70)] + ["red", "apple", "pie", "tea"]
+    index = SearchIndex()
+    docs: Docs = {}
+    for i in range(50):
+        chunks = [
+            " ".join(rng.choice(vocab) for _ in range(rng.randint(0, 40)))
+            for _ in range(rng.randint(1, 3))
+        ]
+        docs[f"d{i}"] = (i, chunks)
+        index.add(f"d{i}", chunks, i)
+    index.remove("d7")
+    del docs["d7"]
+    for n_words in (2_000, 6_000):
+        queries = [long_query(rng, vocab + ["unknownword"], n_words)]
+        words = queries[0].split()
+        assert len(set(zip(words, words[1:], strict=False))) > 1_000
+        for ranker in ("auto", "none"):
+            for limit in (1, 5, 10_000):
+                got = index.search(queries, allowed=None, limit=limit, ranker=ranker)
+                assert_same(got, reference(docs, queries, limit=limit, ranker=ranker))
+        # several queries, a threshold, a filter
+        queries.append("red apple pie " + long_query(rng, vocab, 50))
+        allowed = {f"d{i}" for i in range(0, 50, 2)}
+        got = index.search(queries, allowed=allowed, limit=7, score_threshold=0.3, ranker="auto")
+        expected = reference(
+            docs, queries, limit=7, allowed=allowed, score_threshold=0.3, ranker="auto"
+        )
+        assert_same(got, expected)
+
+
+def test_rerank_first_pass_is_exact(layout: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Bands much bigger than ``limit``: the ``limit`` best rows by cosine are re-ranked
+    first and their lowest final score prunes the rest; the answer stays exact."""
+    calls = {"final": 0}
+    original = SearchIndex._final
+
+    def counting(self: SearchIndex, *args: object) -> object:
+        calls["final"] += 1
+        return original(self, *args)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(SearchIndex, "_final", counting)
+    rng = random.Random(41)
+    vocab = ["red", "apple", "pie", "green", "tea", "cup", "hot", "sweet", "a", "the"]
+    base = [rng.choice(vocab) for _ in range(14)]
+    index = SearchIndex()
+    docs: Docs = {}
+    for i in range(150):
+        chunks = []
+        for _ in range(rng.randint(1, 2)):
+            words = rng.sample(base, len(base))  # the same words (same cosine), reordered
+            if rng.random() < 0.3:
+                words[rng.randrange(len(words))] = rng.choice(vocab)
+            chunks.append(" ".join(words))
+        docs[f"d{i}"] = (i, chunks)
+        index.add(f"d{i}", chunks, i)
+    first_passes = 0
+    for _ in range(30):
+        query = " ".join(rng.sample(base, rng.randint(3, len(base))))
+        limit = rng.choice([1, 2, 5, 20])
+        threshold = rng.choice([0.0, 0.0, 0.3])
+        calls["final"] = 0
+        got = index.search([query], allowed=None, limit=limit, score_threshold=threshold)
+        first_passes += calls["final"] > 1
+        expected = reference(docs, [query], limit=limit, score_threshold=threshold, ranker="auto")
+        assert_same(got, expected)
+    assert first_passes >= 5
+
+
+def plain_coverage(rows: Sequence[Sequence[int]], query: Sequence[int]) -> list[float]:
+    bigrams = set(zip(query, query[1:], strict=False))
+    return [
+        len(bigrams & set(zip(row, row[1:], strict=False))) / len(bigrams) if bigrams else 0.0
+        for row in rows
+    ]
+
+
+@pytest.mark.parametrize("few", [0, 1_000_000])
+def test_bigram_coverage_equals_plain_python(few: int, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Both ways of counting (a pass per bigram, one sorted look-up of every pair) agree with
+    plain Python: repeated bigrams count once, pairs across two rows never count."""
+    monkeypatch.setattr(ranking_module, "FEW_BIGRAMS", few)
+    rng = random.Random(23)
+    for _ in range(200):
+        width = rng.randint(1, 9)
+        rows = [[rng.randrange(width) for _ in range(rng.choice([0, 1, 2, 5, 12]))] for _ in "abc"]
+        query = [rng.randrange(width + 2) for _ in range(rng.randint(0, 30))]  # some unknown
+        bigrams = set(zip(query, query[1:], strict=False))
+        codes = sorted({a * width + b for a, b in bigrams if a < width and b < width})
+        tokens = np.array([t for row in rows for t in row], dtype=np.int32)
+        ends = np.cumsum([len(row) for row in rows]).astype(np.int64)
+        got = bigram_coverage(
+            tokens, ends, np.array(codes, dtype=np.int64), len(bigrams), width
+        ).tolist()
+        assert got == plain_coverage(rows, query)
+
+
+class _CountedPasses(np.ndarray):
+    """A token array that counts the element-wise comparisons made on it (full passes)."""
+
+    passes = 0
+
+    def __eq__(self, other: object) -> Any:  # type: ignore[override]
+        _CountedPasses.passes += 1
+        return super().__eq__(other)
+
+
+def test_bigram_coverage_is_linear_in_the_number_of_bigrams() -> None:
+    """15,000 query bigrams over 3 million tokens: the tokens are passed over a fixed
+    number of times, not once per bigram (which took ~10 s)."""
+    rng = np.random.default_rng(3)
+    width = 5_000
+    plain = rng.integers(0, width, 3_000_000).astype(np.int32)
+    tokens = plain.view(_CountedPasses)
+    ends = np.arange(500, tokens.size + 1, 500, dtype=np.int64)
+    query = rng.integers(0, width, 15_001)
+    codes = np.unique(query[:-1] * width + query[1:])
+    _CountedPasses.passes = 0
+    coverage = bigram_coverage(tokens, ends, codes, codes.size, width)
+    assert _CountedPasses.passes <= FEW_BIGRAMS, "one pass per query bigram"
+    rows = [plain[e - 500 : e].tolist() for e in ends[:50].tolist()]
+    assert np.asarray(coverage[:50]).tolist() == plain_coverage(rows, query.tolist())
+    assert coverage.max() > 0
+
+
+def test_phrase_rerank_is_linear_in_the_query_length(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every chunk alike (all in the re-ranked band) and a 15,000-word query with thousands
+    of distinct bigrams: the band's 800k tokens are covered in a bounded number of calls of
+    the one-pass coverage (the test above), not once per bigram, which took seconds."""
+    rng = random.Random(29)
+    vocab = [f"t{k}" for k in range(200)]
+    text = long_query(rng, vocab, 2_000)
+    index = SearchIndex()
+    for i in range(200):
+        index.add(f"d{i}", [text, text], i)
+    query = long_query(rng, vocab, 15_000)
+    index.search(["t1"], allowed=None, limit=10)  # seal and compute the norms first
+    examined: list[int] = []
+    real = ranking_module.bigram_coverage
+
+    def counted(tokens: Any, *args: Any) -> Any:
+        examined.append(int(tokens.size))
+        return real(tokens, *args)
+
+    monkeypatch.setattr(ranking_module, "bigram_coverage", counted)
+    auto = index.search([query], allowed=None, limit=10, ranker="auto")
+    monkeypatch.undo()
+    assert [(h.doc_id, h.chunk) for h in auto][:3] == [("d0", 0), ("d0", 1), ("d1", 0)]
+    assert len(examined) <= 2, examined  # a first pass over the best rows, then the band
+    tokens = analyze(text)
+    pairs = set(zip(tokens, tokens[1:], strict=False))
+    q_tokens = analyze(query)
+    q_pairs = set(zip(q_tokens, q_tokens[1:], strict=False))
+    assert len(q_pairs) > 10_000
+    none = index.search([query], allowed=None, limit=10, ranker="none")
+    c = none[0].score
+    boosted = c + PHRASE_WEIGHT * len(pairs & q_pairs) / len(q_pairs) * c * (1 - c)
+    assert auto[0].score == round(boosted, 12) > c
+
+
 def test_empty_and_unknown_queries() -> None:
     index = small_index()
     assert index.search([], allowed=None, limit=5) == []
@@ -446,6 +622,26 @@ def test_writes_do_not_refit_and_queries_recompute_lazily(monkeypatch: pytest.Mo
     assert calls["weights"] == 2
     stats = index.stats()
     assert stats.segments <= 8  # O(log n) segments
+
+
+def test_adding_a_big_document_does_not_hold_every_token_string() -> None:
+    """``add`` used to analyse every chunk before mapping the tokens to ids (a Python string
+    per token, ~120 bytes a token at the peak); now batch by batch (~45 bytes a token,
+    the index itself included)."""
+    rng = random.Random(31)
+    vocab = [f"w{k}" for k in range(3_000)]
+    chunks = [" ".join(rng.choices(vocab, k=500)) for _ in range(800)]
+    index = SearchIndex()
+    tracemalloc.start()
+    try:
+        index.add("big", chunks, 0)
+        hits = index.search(["w1 w2"], allowed=None, limit=3)  # seals the pending chunks
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert hits
+    assert index.stats().segments == 1
+    assert peak < 70 * 500 * 800, f"{peak / 400_000:.0f} bytes per token"
 
 
 def test_removal_frees_rows_and_terms() -> None:

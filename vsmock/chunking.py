@@ -10,7 +10,9 @@ OpenAI's chunking strategies:
 Tokens are the approximate tokens of :mod:`vsmock.tokens`.  Each chunk is the
 exact slice of the text from its first token's start to its last token's end, so
 chunk offsets map back to the extracted text and chunk text never contains
-anything that is not in the document.
+anything that is not in the document.  Chunking keeps only the token offsets
+where windows start and end (the text is tokenised block by block), so its
+memory is the chunks' texts plus a small buffer, however long the text.
 """
 
 from __future__ import annotations
@@ -18,7 +20,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from vsmock.tokens import token_spans
+from vsmock.tokens import iter_token_ends
 
 __all__ = [
     "AUTO_MAX_TOKENS",
@@ -81,27 +83,37 @@ def chunk_text(text: str, max_tokens: int, overlap_tokens: int) -> list[Chunk]:
             f"got {overlap_tokens}"
         )
 
-    spans = token_spans(text)
-    total = len(spans)
     step = max_tokens - overlap_tokens
+    # Window i holds tokens [i * step, min(i * step + max_tokens, total)); the last window
+    # is the first that reaches the end. Only the offsets that start or end a window are
+    # kept while the text is tokenised block by block: memory O(chunks), not O(tokens).
+    starts: list[int] = [0]  # window i > 0 starts where token i * step - 1 ends
+    ends: list[int] = []  # window i (but the last) ends where token i * step + max - 1 ends
+    total = 0
+    for block in iter_token_ends(text):
+        k0 = total
+        total += block.size
+        first = (step - 1 - k0) % step  # block index of the first token k = j * step - 1
+        starts += block[first::step].tolist()
+        first = max(max_tokens - 1 - k0, (max_tokens - 1 - k0) % step)
+        ends += block[first::step].tolist()
+    if total == 0:
+        return []
+    last = -(-(total - max_tokens) // step) if total > max_tokens else 0
     chunks: list[Chunk] = []
-    first = 0
-    while first < total:
-        last = min(first + max_tokens, total) - 1
-        start = spans[first][0]
-        end = spans[last][1]
+    for i in range(last + 1):
+        first_token = i * step
+        start = starts[i]
+        end = ends[i] if i < last else len(text)
         chunks.append(
             Chunk(
-                index=len(chunks),
+                index=i,
                 text=text[start:end],
                 start=start,
                 end=end,
-                tokens=last - first + 1,
+                tokens=min(first_token + max_tokens, total) - first_token,
             )
         )
-        if last == total - 1:
-            break
-        first += step
     return chunks
 
 
@@ -112,4 +124,7 @@ def usage_bytes(chunks: Iterable[Chunk]) -> int:
     are counted once per chunk that holds them, because what a vector store keeps
     (and OpenAI bills) is the stored chunks, not the original file.
     """
-    return sum(len(chunk.text.encode("utf-8", "surrogatepass")) for chunk in chunks)
+    return sum(
+        len(text) if text.isascii() else len(text.encode("utf-8", "surrogatepass"))
+        for text in (chunk.text for chunk in chunks)
+    )

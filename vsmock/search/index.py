@@ -26,7 +26,10 @@ Design (why it is fast)
 
     * ``add`` tokenises the document (scikit-learn's analyzer), maps tokens to term ids,
       updates the document frequencies of the doc's distinct terms, and appends the chunks to
-      a *pending* buffer: O(size of the doc). Nothing global is recomputed.
+      a *pending* buffer: O(size of the doc). Nothing global is recomputed. Token strings are
+      mapped to ids ``ANALYZE_BATCH`` at a time and the per-token integer work is done in
+      batches of rows (:func:`.segment.row_batches`), so the memory a big document needs
+      beyond its own index arrays stays bounded.
     * Pending chunks are *sealed* into an immutable :class:`~.segment.Segment` (a CSC
       matrix of squared raw counts, i.e. per-term postings, plus token sequences) when
       ``SEAL_ROWS`` chunks are pending or when a search needs them. After a seal, the two
@@ -47,11 +50,13 @@ Design (why it is fast)
       the cached inverse norms and picks the best rows with ``argpartition``. The phrase
       re-ranker only looks at the token sequences of the rows that can still reach the top
       ``limit`` (see :meth:`SearchIndex._band`), so the result is the exact top ``limit``
-      of the re-ranked scores without re-ranking every matching chunk.
+      of the re-ranked scores without re-ranking every matching chunk. The re-ranker
+      looks every adjacent token pair of the band up once among the query's sorted bigram
+      codes: O(band tokens * log(query bigrams)), however long the query.
 
 Memory
     Per posting (distinct term of a chunk): 4 bytes of row id + 8 bytes of squared count;
-    per token: 4 bytes of term id; per chunk: ~40 bytes. Tombstoned rows and dead terms are
+    per token: 4 bytes of term id; per chunk: ~50 bytes. Tombstoned rows and dead terms are
     reclaimed as described above. A search allocates a few dense arrays of one float per
     stored chunk (and, with ``allowed``, one byte per document ever added).
 """
@@ -62,7 +67,6 @@ import math
 from collections import Counter
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
-from itertools import chain
 from typing import NamedTuple
 
 import numpy as np
@@ -70,6 +74,7 @@ from numpy.typing import NDArray
 
 from vsmock.search import ranking
 from vsmock.search.analysis import analyze
+from vsmock.search.arrays import unique
 from vsmock.search.segment import (
     PendingDoc,
     Segment,
@@ -85,9 +90,11 @@ IntArray = NDArray[np.int64]
 
 SCORE_DECIMALS = 12
 SEAL_ROWS = 1024
+ANALYZE_BATCH = 1 << 16  # tokens analysed and mapped to term ids at a time by ``add``
 MEMO_SIZE = 256  # searches remembered per index (results, until the contents change)
 GC_MIN_DEAD_TERMS = 4096
 _EPS = 1e-9  # slack when pruning candidates with bounds (scores are rounded to 1e-12)
+_FIRST_PASS_MIN = 64  # band rows beyond 2 * limit before the limit best are re-ranked first
 
 
 class Hit(NamedTuple):
@@ -126,6 +133,7 @@ class _View:
     doc_num: IntArray
     chunk: IntArray
     order: IntArray
+    n_tokens: IntArray  # tokens per row (bounds a row's phrase coverage)
 
 
 @dataclass(frozen=True)
@@ -178,20 +186,37 @@ class SearchIndex:
         self._by_num[num] = doc
         if not chunks:
             return
-        token_lists = [analyze(text) for text in chunks]
-        pending = PendingDoc(
-            num,
-            order,
-            self._vocab.assign(list(chain.from_iterable(token_lists))),
-            np.fromiter(map(len, token_lists), dtype=np.int64, count=len(token_lists)),
-        )
-        self._vocab.increment(distinct_per_row(pending.tokens, pending.lens))
+        pending = self._analyze(num, order, chunks)
+        for ids in distinct_per_row(pending.tokens, pending.lens):
+            self._vocab.increment(ids)
         self._pending[num] = pending
         self._pending_rows += pending.n_chunks
         self._n_chunks += pending.n_chunks
         self._version += 1
         if self._pending_rows >= SEAL_ROWS:
             self._seal()
+
+    def _analyze(self, num: int, order: int, chunks: Sequence[str]) -> PendingDoc:
+        """Tokenise ``chunks`` into term ids, ``ANALYZE_BATCH`` tokens at a time.
+
+        The token strings of a batch are mapped to ids (new terms numbered in order of first
+        appearance, as if all the tokens were assigned at once) and dropped before the next
+        batch is analysed: a big document never holds millions of token strings at once.
+        """
+        lens = np.zeros(len(chunks), dtype=np.int64)
+        parts: list[NDArray[np.int32]] = []
+        batch: list[str] = []
+        for k, text in enumerate(chunks):
+            tokens = analyze(text)
+            lens[k] = len(tokens)
+            batch += tokens
+            if len(batch) >= ANALYZE_BATCH:
+                parts.append(self._vocab.assign(batch))
+                batch = []
+        if batch or not parts:
+            parts.append(self._vocab.assign(batch))
+        ids = parts[0] if len(parts) == 1 else np.concatenate(parts)
+        return PendingDoc(num, order, ids, lens)
 
     def remove(self, doc_id: str) -> None:
         """Drop document ``doc_id``; no-op if absent."""
@@ -207,14 +232,16 @@ class SearchIndex:
         if seg is None:
             pending = self._pending.pop(doc.num)
             self._pending_rows -= pending.n_chunks
-            self._vocab.decrement(distinct_per_row(pending.tokens, pending.lens))
+            for ids in distinct_per_row(pending.tokens, pending.lens):
+                self._vocab.decrement(ids)
         else:
             start, count = seg.docs.pop(doc.num)
             seg.alive[start : start + count] = False
             seg.dead += count
             lo, hi = int(seg.tok_ptr[start]), int(seg.tok_ptr[start + count])
             lens = np.diff(seg.tok_ptr[start : start + count + 1])
-            self._vocab.decrement(distinct_per_row(seg.tokens[lo:hi], lens))
+            for ids in distinct_per_row(seg.tokens[lo:hi], lens):
+                self._vocab.decrement(ids)
             if 2 * seg.dead > seg.n_rows:
                 self._compact(seg)
         if self._vocab.dead > max(GC_MIN_DEAD_TERMS, self._vocab.live):
@@ -344,18 +371,18 @@ class SearchIndex:
 
     def _plan(self, text: str) -> _Plan:
         tokens = analyze(text)
-        counts = Counter(tokens)
+        counts = Counter(tokens)  # distinct terms in order of first appearance
+        live = [self._vocab.live_id(term) for term in counts]
         ids: list[int] = []
         qtf: list[int] = []
-        for term in sorted(counts):
-            i = self._vocab.live_id(term)
+        for term, i in sorted(zip(counts, live, strict=True), key=_first):
             if i is not None:
                 ids.append(i)
                 qtf.append(counts[term])
         if not ids:
             return _Plan([], [], np.zeros(0, dtype=np.int64), 0)
-        # A handful of floats: plain Python, summed in term order as scikit-learn's l2
-        # normalisation of a sparse row does.
+        # Plain Python floats, summed in term order as scikit-learn's l2 normalisation of a
+        # sparse row does.
         idf = self._idf[ids].tolist()
         w = [q * f for q, f in zip(qtf, idf, strict=True)]
         total = 0.0
@@ -363,40 +390,46 @@ class SearchIndex:
             total += x * x
         norm = math.sqrt(total)
         coefs = [x / norm * f for x, f in zip(w, idf, strict=True)]
-        pairs = ranking.distinct_bigrams(tokens)
-        width = len(self._vocab)
-        codes: set[int] = set()
-        for first, second in pairs:
-            a, b = self._vocab.live_id(first), self._vocab.live_id(second)
-            if a is not None and b is not None:
-                codes.add(a * width + b)
-        return _Plan(ids, coefs, np.array(sorted(codes), dtype=np.int64), len(pairs))
+        if len(tokens) < 2:
+            return _Plan(ids, coefs, np.zeros(0, dtype=np.int64), 0)
+        # Bigrams, vectorised: every token as the index of its term among the distinct ones.
+        n_terms = len(counts)
+        position = {term: k for k, term in enumerate(counts)}
+        seq = np.fromiter(map(position.__getitem__, tokens), dtype=np.int64, count=len(tokens))
+        pairs = unique(seq[:-1] * n_terms + seq[1:])
+        term_id = np.array([-1 if i is None else i for i in live], dtype=np.int64)
+        first, second = term_id[pairs // n_terms], term_id[pairs % n_terms]
+        known = (first >= 0) & (second >= 0)
+        codes = unique(first[known] * len(self._vocab) + second[known])
+        return _Plan(ids, coefs, codes, int(pairs.size))
 
     def _cosine(self, plan: _Plan) -> FloatArray:
-        """Cosine similarity of every row (dense, tombstoned rows 0) with the query."""
+        """Cosine similarity of every row (dense, tombstoned rows 0) with the query.
+
+        Per segment, the postings of the query's terms are gathered in the plan's term order
+        (each in row order) and summed per row with one ``bincount``: the same additions in
+        the same order whatever the number of terms.
+        """
         view = self._view
         assert view is not None
         acc = np.zeros(view.n_rows, dtype=np.float64)
+        ids = np.array(plan.ids, dtype=np.int64)
+        coefs = np.array(plan.coefs, dtype=np.float64)
         for seg, start in zip(self._segments, view.starts.tolist(), strict=True):
             indptr = seg.matrix.indptr
-            post_rows = seg.matrix.indices
-            counts = seg.counts
-            n_cols = seg.n_cols
-            rows_parts = []
-            w_parts = []
-            for t, coef in zip(plan.ids, plan.coefs, strict=True):
-                if t >= n_cols:
-                    continue
-                lo, hi = indptr[t], indptr[t + 1]
-                if lo == hi:
-                    continue
-                rows_parts.append(post_rows[lo:hi])
-                w_parts.append(counts[lo:hi] * coef)
-            if not rows_parts:
+            inside = ids < seg.n_cols
+            lo = indptr[ids[inside]]
+            n = indptr[ids[inside] + 1] - lo
+            some = n > 0
+            lo, n, coef = lo[some], n[some], coefs[inside][some]
+            if n.size == 0:
                 continue
-            acc[start : start + seg.n_rows] = np.bincount(
-                np.concatenate(rows_parts), np.concatenate(w_parts), minlength=seg.n_rows
-            )
+            at = _ranges(lo, n)  # positions of the postings, term by term
+            weights = np.repeat(coef, n)
+            weights *= seg.counts.take(at)
+            rows = seg.matrix.indices.take(at)
+            del at
+            acc[start : start + seg.n_rows] = np.bincount(rows, weights, minlength=seg.n_rows)
         acc *= self._inv_norm
         return acc
 
@@ -414,9 +447,15 @@ class SearchIndex:
 
         A final score is never below the cosine, so the ``limit`` best rows by cosine all
         score at least ``low``, the smallest of their cosines: a row whose best possible
-        final score (``ranking.upper_bound``) is below ``low`` is beaten by at least
-        ``limit`` rows and is left out; so are rows that cannot reach the threshold. The
-        rest (the band) get their final score in one pass.
+        final score is below ``low`` is beaten by at least ``limit`` rows and is left out;
+        so are rows that cannot reach the threshold. The best possible score is first taken
+        with full coverage (``ranking.upper_bound``, a cosine floor), then with the coverage
+        a row can at most reach (``ranking.coverage_bound``: a row of ``n`` tokens holds at
+        most ``n - 1`` of the query's bigrams), which keeps the band small for long queries.
+        When that still leaves many rows, the ``limit`` best rows by cosine are re-ranked
+        first: they all score at least the smallest of their final scores, a ``low`` at
+        least as high as their smallest cosine. The rest (the band) get their final score
+        in one pass.
 
         Several queries: a chunk's score is the max over the queries, taken here only over
         the queries whose band holds the chunk. That is exact for every chunk of the answer:
@@ -429,10 +468,27 @@ class SearchIndex:
         floor = max(ranking.lowest_cosine(threshold, w) - _EPS, 0.0) if threshold > 0 else 0.0
         if allowed_mask is not None:
             cos *= allowed_mask[view.doc_num]  # rows of other documents score 0: never kept
+        low = 0.0
         if cos.size > limit:
             low = float(np.partition(cos, cos.size - limit)[cos.size - limit])
             floor = max(floor, ranking.lowest_cosine(low, w) - _EPS)
         cand = np.flatnonzero(cos > floor)
+        if w > 0 and cand.size > limit:
+            # A tighter bound: a row's coverage is at most its number of adjacent pairs over
+            # the query's number of bigrams (long queries: a small fraction), so its score at
+            # most ``bound``; it must reach both ``low`` and the threshold.
+            cap = ranking.coverage_bound(view.n_tokens[cand], plan.bigrams.size, plan.n_bigrams)
+            bound = ranking.boost(cos[cand], cap, w)
+            keep = bound > max(low, threshold) - _EPS
+            cand, bound = cand[keep], bound[keep]
+            if cand.size > 2 * limit + _FIRST_PASS_MIN:
+                # The ``limit`` best rows by cosine (all in ``cand``) score at least the
+                # smallest of their final scores: a ``low`` at least as high, often much
+                # higher when the query's wording occurs in them.
+                top = cand[np.argpartition(cos[cand], cand.size - limit)[cand.size - limit :]]
+                top.sort()
+                low = max(low, float(self._final(top, cos, plan, w).min()))
+                cand = cand[bound > max(low, threshold) - _EPS]
         return cand, self._final(cand, cos, plan, w)
 
     def _final(self, rows: IntArray, cos: FloatArray, plan: _Plan, weight: float) -> FloatArray:
@@ -494,6 +550,7 @@ class SearchIndex:
             doc_num=cat([s.doc_num for s in self._segments]),
             chunk=cat([s.chunk for s in self._segments]),
             order=cat([s.order for s in self._segments]),
+            n_tokens=cat([np.diff(s.tok_ptr) for s in self._segments]),
         )
 
     def _refresh_weights(self) -> None:
@@ -556,6 +613,20 @@ class SearchIndex:
     def _adopt(self, seg: Segment) -> None:
         for num in seg.docs:
             self._by_num[num].segment = seg
+
+
+def _ranges(starts: IntArray, lens: IntArray) -> IntArray:
+    """``arange(starts[i], starts[i] + lens[i])`` for every ``i``, concatenated (``lens`` > 0):
+    one array, built with a cumulative sum of steps."""
+    out = np.ones(int(lens.sum()), dtype=np.int64)
+    out[0] = starts[0]
+    out[np.cumsum(lens[:-1])] = starts[1:] - (starts[:-1] + lens[:-1] - 1)
+    np.cumsum(out, out=out)
+    return out
+
+
+def _first(pair: tuple[str, int | None]) -> str:
+    return pair[0]
 
 
 def _max_per_row(rows: IntArray, scores: FloatArray) -> tuple[IntArray, FloatArray]:

@@ -24,11 +24,12 @@ Both are pure functions of the cosine and the token sequences, so both are deter
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from typing import Final
 
 import numpy as np
 from numpy.typing import NDArray
+
+from vsmock.search.arrays import unique
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
@@ -70,9 +71,7 @@ def lowest_cosine(score: float, weight: float) -> float:
     return (2.0 * score) / (b + math.sqrt(disc))  # stable form of (b - sqrt(disc)) / (2 weight)
 
 
-def distinct_bigrams(tokens: Sequence[str]) -> list[tuple[str, str]]:
-    """Distinct pairs of adjacent tokens, in order of first appearance."""
-    return list(dict.fromkeys(zip(tokens, tokens[1:], strict=False)))
+FEW_BIGRAMS: Final = 6  # up to this many query bigrams, one pass per bigram is faster
 
 
 def bigram_coverage(
@@ -84,18 +83,52 @@ def bigram_coverage(
     row's sequence ends (cumulative lengths); ``codes`` the sorted, distinct codes
     ``first * width + second`` of the query bigrams made of known terms (``total`` counts
     all of the query's distinct bigrams, known or not).
+
+    Time O(T log Q) for T tokens and Q codes (O(T) passes for at most ``FEW_BIGRAMS``
+    codes): every adjacent pair of the rows is looked up once among the sorted codes, and
+    the distinct (row, bigram) matches are counted with one sort.
     """
     out = np.zeros(ends.size, dtype=np.float64)
     if total == 0 or codes.size == 0 or tokens.size < 2:
         return out
     firsts, seconds = tokens[:-1], tokens[1:]
-    for code in codes.tolist():  # a handful: one per distinct known bigram of the query
-        a, b = divmod(code, width)
-        at = np.flatnonzero((firsts == a) & (seconds == b))
-        if at.size == 0:
-            continue
-        rows = np.searchsorted(ends, at, side="right")
-        # A pair made of the last token of a row and the first of the next is no bigram.
-        inside = at + 1 < ends[rows]
-        out[rows[inside]] += 1.0  # rows repeat when a row holds the bigram twice: once is enough
-    return out / float(total)
+    if codes.size <= FEW_BIGRAMS:
+        for code in codes.tolist():
+            a, b = divmod(code, width)
+            at = np.flatnonzero((firsts == a) & (seconds == b))
+            if at.size == 0:
+                continue
+            rows = np.searchsorted(ends, at, side="right")
+            # A pair made of the last token of a row and the first of the next is no bigram.
+            inside = at + 1 < ends[rows]
+            out[rows[inside]] += 1.0  # a row holding the bigram twice counts it once
+        return out / float(total)
+    # Only pairs whose first token starts a query bigram can match (one gather).
+    starts = np.zeros(width, dtype=np.bool_)
+    starts[codes // width] = True
+    at = np.flatnonzero(starts[firsts])
+    pairs = firsts[at].astype(np.int64)
+    pairs *= width
+    pairs += seconds[at]
+    pos = np.searchsorted(codes, pairs)
+    np.minimum(pos, codes.size - 1, out=pos)
+    found = codes[pos] == pairs
+    at, pos = at[found], pos[found]
+    rows = np.searchsorted(ends, at, side="right")
+    inside = at + 1 < ends[rows]  # not the last token of a row followed by the next row's first
+    keys = unique(rows[inside] * codes.size + pos[inside])  # distinct (row, bigram)
+    counts = np.bincount(keys // codes.size, minlength=ends.size)
+    return counts / float(total)
+
+
+def coverage_bound(n_tokens: IntArray, known: int, total: int) -> FloatArray:
+    """An upper bound of :func:`bigram_coverage` for rows of ``n_tokens`` tokens.
+
+    A row of ``n`` tokens holds at most ``n - 1`` distinct bigrams, and only the ``known``
+    query bigrams made of known terms can be among them. The bound is computed like the
+    coverage itself (a count divided by ``float(total)``), so it is never below it.
+    """
+    if total == 0:
+        return np.zeros(n_tokens.size, dtype=np.float64)
+    count = np.clip(n_tokens - 1, 0, known)
+    return count / float(total)

@@ -19,7 +19,7 @@ input (no sorting of postings: columns are concatenated with a counting scatter)
 from __future__ import annotations
 
 import functools
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -88,14 +88,40 @@ class Segment:
         return sum(int(a.nbytes) for a in arrays + rest)
 
 
-def distinct_per_row(tokens: NDArray[np.integer], lens: IntArray) -> IntArray:
-    """Term ids with one entry per (row, distinct term), rows given by consecutive ``lens``."""
+ROW_BATCH_TOKENS = 1 << 20  # tokens per batch of rows in the per-token integer work
+
+
+def row_batches(lens: IntArray) -> Iterator[tuple[int, int]]:
+    """Consecutive row ranges ``[lo, hi)`` of about ``ROW_BATCH_TOKENS`` tokens (at least one
+    row each) covering rows of ``lens`` tokens: intermediate arrays of one token each stay
+    small however big a document is."""
+    ends = np.cumsum(lens)
+    n, lo, done = int(lens.size), 0, 0
+    while lo < n:
+        hi = int(np.searchsorted(ends, done + ROW_BATCH_TOKENS, side="right"))
+        hi = min(max(hi, lo + 1), n)
+        yield lo, hi
+        lo, done = hi, int(ends[hi - 1])
+
+
+def distinct_per_row(tokens: NDArray[np.integer], lens: IntArray) -> Iterator[IntArray]:
+    """Term ids with one entry per (row, distinct term), rows given by consecutive ``lens``,
+    in batches of rows (see :func:`row_batches`); each batch's ids are sorted by row."""
     if tokens.size == 0:
-        return np.zeros(0, dtype=np.int64)
-    width = int(tokens.max()) + 1
-    rows = np.repeat(np.arange(lens.size, dtype=np.int64), lens)
-    codes = unique(rows * width + tokens)
-    return codes % width
+        return
+    ptr = np.zeros(lens.size + 1, dtype=np.int64)
+    np.cumsum(lens, out=ptr[1:])
+    for lo, hi in row_batches(lens):
+        part = tokens[ptr[lo] : ptr[hi]]
+        if part.size == 0:
+            continue
+        width = int(part.max()) + 1
+        codes = np.repeat(np.arange(hi - lo, dtype=np.int64), lens[lo:hi])
+        codes *= width
+        codes += part
+        codes = unique(codes)
+        codes %= width
+        yield codes
 
 
 def _docs_table(doc_num: IntArray) -> dict[int, tuple[int, int]]:
@@ -140,21 +166,61 @@ def _make(
 
 
 def build_segment(docs: Sequence[PendingDoc], n_cols: int) -> Segment:
-    """A segment holding the chunks of ``docs``, in order."""
-    lens = np.concatenate([d.lens for d in docs])
-    tokens = np.concatenate([d.tokens for d in docs]).astype(np.int32, copy=False)
+    """A segment holding the chunks of ``docs``, in order.
+
+    The (term, row) counts are found batch of rows by batch of rows (:func:`row_batches`),
+    each batch sorted by (term, row); the batches are then placed column by column with a
+    counting scatter (as :func:`merge_segments` does), so rows stay ascending in every
+    column, exactly as if all the rows had been sorted at once.
+    """
+    if len(docs) == 1:
+        lens, tokens = docs[0].lens, docs[0].tokens.astype(np.int32, copy=False)
+    else:
+        lens = np.concatenate([d.lens for d in docs])
+        tokens = np.concatenate([d.tokens for d in docs]).astype(np.int32, copy=False)
     n_rows = int(lens.size)
-    width = max(n_rows, 1)
-    rows = np.repeat(np.arange(n_rows, dtype=np.int64), lens)
-    codes, counts = unique_counts(tokens.astype(np.int64) * width + rows)
-    cols = codes // width
+    ptr = np.zeros(n_rows + 1, dtype=np.int64)
+    np.cumsum(lens, out=ptr[1:])
+    # per batch: (column, row, count) of its distinct (term, row) pairs, by (column, row)
+    parts: list[tuple[NDArray[np.int32], NDArray[np.int32], NDArray[np.int32]]] = []
+    per_col = np.zeros(n_cols, dtype=np.int64)
+    for lo, hi in row_batches(lens):
+        width = hi - lo
+        codes = tokens[ptr[lo] : ptr[hi]].astype(np.int64)
+        codes *= width
+        codes += np.repeat(np.arange(width, dtype=np.int64), lens[lo:hi])
+        codes, counts = unique_counts(codes)
+        cols = (codes // width).astype(np.int32)
+        codes %= width
+        codes += lo
+        per_col += np.bincount(cols, minlength=n_cols)
+        parts.append((cols, codes.astype(np.int32), counts.astype(np.int32)))
+        del codes, counts, cols
     indptr = np.zeros(n_cols + 1, dtype=np.int64)
-    np.cumsum(np.bincount(cols, minlength=n_cols), out=indptr[1:])
+    np.cumsum(per_col, out=indptr[1:])
+    if len(parts) == 1:  # one batch: already in column order
+        _, rows, part_counts = parts[0]
+        data = part_counts.astype(np.float64) ** 2
+    else:
+        nnz = int(indptr[-1])
+        rows = np.empty(nnz, dtype=np.int32)
+        data = np.empty(nnz, dtype=np.float64)
+        running = indptr[:-1].copy()
+        for part_cols, part_rows, part_counts in parts:
+            cnt = np.bincount(part_cols, minlength=n_cols)
+            first = np.cumsum(cnt) - cnt  # position of each column's first entry in the part
+            dest = np.arange(part_cols.size, dtype=np.int64)
+            dest -= first[part_cols]
+            dest += running[part_cols]
+            rows[dest] = part_rows
+            data[dest] = part_counts.astype(np.float64) ** 2
+            running += cnt
+    parts.clear()
     sizes = [d.n_chunks for d in docs]
     return _make(
         indptr,
-        (codes % width).astype(np.int32),
-        counts.astype(np.float64) ** 2,
+        rows,
+        data,
         n_rows,
         n_cols,
         tokens,
