@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from vsmock.search.filters import FilterError, matches, validate_filter
+from vsmock.search.filters import MAX_DEPTH, FilterError, matches, validate_filter
 
 ATTRS: dict[str, str | float | int | bool] = {
     "region": "eu",
@@ -128,7 +128,7 @@ def test_compound_and_or() -> None:
     assert not matches({"type": "or", "filters": [old]}, ATTRS)
 
 
-def test_nested_compounds_any_depth() -> None:
+def test_nested_compounds_up_to_the_documented_depth() -> None:
     f: dict[str, Any] = {
         "type": "and",
         "filters": [
@@ -151,11 +151,14 @@ def test_nested_compounds_any_depth() -> None:
     assert matches(f, {**ATTRS, "year": 2019, "region": "us"})
     assert not matches(f, {**ATTRS, "draft": True})
     deep: dict[str, Any] = cmp("eq", "region", "eu")
-    for i in range(40):
+    for i in range(MAX_DEPTH - 1):  # as deep as filters may nest
         deep = {"type": "and" if i % 2 else "or", "filters": [deep]}
     validate_filter(deep)
     assert matches(deep, ATTRS)
     assert not matches(deep, {"region": "us"})
+    with pytest.raises(FilterError) as refused:  # one level more is a documented 400
+        validate_filter({"type": "and", "filters": [deep]})
+    assert refused.value.param == "filters" and "at most 20 levels" in refused.value.message
 
 
 # ----------------------------------------------------------------------------- validation

@@ -25,9 +25,11 @@ byte-identical answers; contract mode (``vsmock serve --stateless --strict-reque
 skipped until ``vsmock.stateless`` exists); and, in the deep profile only, ``vsmock
 serve`` itself.
 
-``positive_data_acceptance`` is left out on purpose: like the live API, the server
-refuses some schema-valid values by rules the schema cannot express (id prefixes,
-chunk overlap at most half the chunk size, metadata key length), each with a 400.
+* ``positive_data_acceptance``: a request the contract allows is never refused with a
+  400. The contract states the id prefixes (``pattern``) and the batch's ``file_ids`` xor
+  ``files`` (``anyOf`` and ``not``); the two rules OpenAPI 3.0 cannot state (a chunk
+  overlap of at most half the chunk size, ``x-vsmock-rule``; names of at most 64
+  characters) are kept by the ``map_case`` hook below for positive cases only.
 
 The ``ci`` profile (the default) is bounded and deterministic: a fixed seed,
 Schemathesis's deterministic generation, one worker, no example database.
@@ -81,6 +83,7 @@ RESPONSE_CHECKS = [
 ]
 COMMON_CHECKS = [
     *RESPONSE_CHECKS,
+    "positive_data_acceptance",  # a request the contract allows is never a 400
     "negative_data_rejection",
     "ignored_auth",
     "unsupported_method",  # an undeclared method: 405, with an Allow header
@@ -111,6 +114,41 @@ def openai_error_envelope(ctx: Any, response: Any, case: Any) -> bool | None:
     if not isinstance(error["message"], str) or not error["message"]:
         raise AssertionError(f"error {response.status_code} has no message: {body!r}")
     return True
+
+
+MAX_KEY_LENGTH = 64  # metadata and attribute names: OpenAPI 3.0 has no propertyNames
+
+
+def _within_unstated_rules(value: Any) -> Any:
+    """``value`` changed to keep the rules the contract states in prose (``x-vsmock-rule``)
+    but OpenAPI 3.0 cannot: a static chunking overlap of at most half the chunk size, and
+    metadata and attribute names of at most 64 characters."""
+    if isinstance(value, list):
+        return [_within_unstated_rules(item) for item in value]
+    if not isinstance(value, dict):
+        return value
+    out = {key: _within_unstated_rules(item) for key, item in value.items()}
+    static = out.get("static")
+    if out.get("type") == "static" and isinstance(static, dict):
+        size, overlap = static.get("max_chunk_size_tokens"), static.get("chunk_overlap_tokens")
+        if isinstance(size, int) and isinstance(overlap, int) and overlap > size // 2:
+            out["static"] = {**static, "chunk_overlap_tokens": size // 2}
+    for name in ("metadata", "attributes"):
+        if isinstance(out.get(name), dict):
+            out[name] = {key[:MAX_KEY_LENGTH]: item for key, item in out[name].items()}
+    return out
+
+
+@schemathesis.hook
+def map_case(ctx: Any, case: Any) -> Any:
+    """Positive cases keep the contract's unstated rules, so ``positive_data_acceptance`` can
+    hold the server to accepting every valid request (negative cases are left alone)."""
+    meta = getattr(case, "meta", None)
+    if meta is not None and meta.generation.mode.is_positive and isinstance(case.body, dict):
+        kept = _within_unstated_rules(case.body)
+        if kept != case.body:  # Schemathesis re-judges a body a hook replaces: only if needed
+            case.body = kept
+    return case
 
 
 @dataclass

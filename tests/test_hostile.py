@@ -78,15 +78,31 @@ def test_a_5000_digit_integer_gets_a_message_that_says_so(
 
 
 @pytest.mark.parametrize("op", ["eq", "gt", "in"])
-def test_a_400_digit_filter_value_is_a_400(
+def test_a_400_digit_filter_value_compares_exactly(
     server: ServeProcess, api: httpx.Client, op: str
 ) -> None:
+    """JSON integers have no size limit, and filters compare them exactly (converting one
+    to a float raised OverflowError: a 500)."""
+    upload = api.post(
+        "/files", files={"file": ("a.txt", b"alpha beta")}, data={"purpose": "assistants"}
+    ).json()
     store = api.post("/vector_stores", json={"name": "s"}).json()["id"]
+    big = 10**399
+    attached = api.post(
+        f"/vector_stores/{store}/files", json={"file_id": upload["id"], "attributes": {"n": big}}
+    )
+    assert attached.status_code == 200 and attached.json()["attributes"] == {"n": big}
     value = "9" * 400
     value = f"[{value}]" if op == "in" else value
-    raw = '{"query": "x", "filters": {"type": "' + op + '", "key": "a", "value": ' + value + "}}"
-    error = error_of(post_raw(api, f"/vector_stores/{store}/search", raw))
-    assert "64-bit range" in error["message"]
+    raw = (
+        '{"query": "alpha", "filters": {"type": "' + op + '", "key": "n", "value": ' + value + "}}"
+    )
+    response = post_raw(api, f"/vector_stores/{store}/search", raw)
+    assert response.status_code == 200, response.text
+    assert response.json()["data"] == []  # 10**399 is neither 9...9 nor above it
+    exact = {"type": "eq", "key": "n", "value": big}
+    hits = api.post(f"/vector_stores/{store}/search", json={"query": "alpha", "filters": exact})
+    assert [h["file_id"] for h in hits.json()["data"]] == [upload["id"]]
     assert_healthy(server, api)
 
 
@@ -104,6 +120,7 @@ def test_a_400_digit_filter_value_is_a_400(
     ],
 )
 def test_the_clock_cannot_be_poisoned(server: ServeProcess, api: httpx.Client, body: str) -> None:
+    server.admin("POST", "/reset", json={"now": 1_750_000_000})  # frozen: "unchanged" is exact
     before = server.admin("GET", "/clock").json()["now"]
     response = server.admin(
         "POST", "/clock", content=body, headers={"content-type": "application/json"}
@@ -193,3 +210,35 @@ def test_the_upload_limit_names_the_file_only_for_uploads() -> None:
             assert api.get("/files").json()["data"] == []
     finally:
         server.stop()
+
+
+def _nested(levels: int) -> dict[str, Any]:
+    """A filter ``levels`` deep: ``levels - 1`` compound filters around one comparison."""
+    node: dict[str, Any] = {"type": "eq", "key": "k", "value": 1}
+    for _ in range(levels - 1):
+        node = {"type": "and", "filters": [node]}
+    return node
+
+
+@pytest.mark.parametrize("levels", [21, 30, 400])
+def test_filters_nested_past_the_limit_are_a_400_naming_filters(
+    server: ServeProcess, api: httpx.Client, levels: int
+) -> None:
+    store = api.post("/vector_stores", json={"name": "s"}).json()["id"]
+    response = api.post(
+        f"/vector_stores/{store}/search", json={"query": "x", "filters": _nested(levels)}
+    )
+    error = error_of(response)
+    if levels <= 30:  # within the JSON depth limit: the filter rule speaks
+        assert error["param"] == "filters" and "at most 20 levels" in error["message"]
+    else:
+        assert error["code"] == "invalid_json"
+    assert_healthy(server, api)
+
+
+def test_filters_up_to_the_limit_are_searched(server: ServeProcess, api: httpx.Client) -> None:
+    store = api.post("/vector_stores", json={"name": "s"}).json()["id"]
+    response = api.post(
+        f"/vector_stores/{store}/search", json={"query": "x", "filters": _nested(20)}
+    )
+    assert response.status_code == 200, response.text

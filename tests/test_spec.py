@@ -12,6 +12,7 @@ import copy
 import functools
 import inspect
 import operator
+import re
 import types
 import typing
 from collections import Counter
@@ -577,7 +578,18 @@ def _resolved_spec() -> dict[str, Any]:
 # ------------------------------------------------------------------ parameters
 
 
-def test_path_parameters_are_shared_plain_strings(spec: dict[str, Any]) -> None:
+ID_SAMPLES = ["vs_abc123", "vsfb_a-b_C9", "file-XYZ", "vs_", "x", "vs_a b", "vs_a\n", "", "é"]
+
+
+def test_path_parameters_are_shared_strings_and_ids_state_their_rule(
+    spec: dict[str, Any],
+) -> None:
+    """Path parameters come from components; an id under /vector_stores states the live
+    API's rule (its prefix, then letters, digits, ``_`` or ``-``) as a ``pattern``, which
+    must agree with the server's own check (``backend/limits.id_error``) on every sample.
+    The Files API's ``file_id`` has none: it answers an id of any shape with a 404."""
+    from vsmock.backend.limits import PREFIXES, id_error
+
     for path, item in spec["paths"].items():
         raw = item.get("parameters", []) + [
             p for m, op in item.items() if m in HTTP_METHODS for p in op.get("parameters", [])
@@ -585,10 +597,19 @@ def test_path_parameters_are_shared_plain_strings(spec: dict[str, Any]) -> None:
         for param in raw:
             assert set(param) == {"$ref"}, f"{path}: parameters must come from components"
             resolved = _deref(spec, param)
-            if resolved["in"] == "path":
-                assert resolved["required"] is True
-                assert "pattern" not in resolved["schema"]
-                assert resolved["schema"]["type"] == "string"
+            if resolved["in"] != "path":
+                continue
+            assert resolved["required"] is True
+            assert resolved["schema"]["type"] == "string"
+            pattern = resolved["schema"].get("pattern")
+            if path.startswith("/files"):
+                assert pattern is None, path
+                continue
+            name = resolved["name"]
+            assert name in PREFIXES and pattern == f"^{PREFIXES[name]}[A-Za-z0-9_-]*$", path
+            for sample in ID_SAMPLES + [PREFIXES[name] + s for s in ID_SAMPLES]:
+                matched = re.fullmatch(pattern.strip("^$"), sample) is not None
+                assert matched == (id_error(name, sample) is None), (name, sample)
         names = {p["name"] for p in _parameters(spec, path, {}) if p["in"] == "path"}
         assert names == set(path.replace("}", "{").split("{")[1::2]), path
 

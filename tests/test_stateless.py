@@ -505,7 +505,7 @@ NASTY: list[tuple[str, str, dict[str, Any], tuple[str | None, str]]] = [
         "POST",
         "/v1/vector_stores/vs_1/search",
         {"json": {"query": "q", "filters": {"type": "in", "key": "k", "value": "x"}}},
-        ("filters.value", "invalid_value"),
+        ("filters.value", "invalid_type"),
     ),
     (
         "POST",

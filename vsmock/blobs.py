@@ -25,6 +25,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
+import secrets
 import shutil
 import tempfile
 from collections.abc import Iterable
@@ -37,6 +38,14 @@ from .database import DamagedState
 PART = ".part"
 DELETED = ".deleted"
 CHUNKS_SUFFIX = ".json"
+
+
+@dataclass(frozen=True)
+class Upload:
+    """Bytes staged by :meth:`BlobStore.stage_upload`, not yet any File's."""
+
+    path: Path
+    size: int
 
 
 class BlobMissing(Exception):
@@ -79,16 +88,29 @@ class BlobStore:
     def blob_path(self, file_id: str) -> Path:
         return self._blobs / file_id
 
-    def stage_blob(self, file_id: str, source: BinaryIO) -> int:
-        """Copy ``source`` into ``X.part``; returns the byte count."""
-        tmp = self._blobs / (file_id + PART)
+    def stage_upload(self, source: BinaryIO) -> Upload:
+        """Copy ``source`` in under a temporary name (``upload-….part``), before the File
+        has an id: the copy of a large upload needs no lock. :meth:`claim_upload` names it."""
+        path = self._blobs / f"upload-{secrets.token_hex(12)}{PART}"
         size = 0
-        with open(tmp, "wb") as f:
-            while piece := source.read(1 << 20):
-                f.write(piece)
-                size += len(piece)
-            self._sync(f)
-        return size
+        try:
+            with open(path, "wb") as f:
+                while piece := source.read(1 << 20):
+                    f.write(piece)
+                    size += len(piece)
+                self._sync(f)
+        except BaseException:
+            path.unlink(missing_ok=True)
+            raise
+        return Upload(path, size)
+
+    def claim_upload(self, upload: Upload, file_id: str) -> int:
+        """The staged upload becomes ``X.part`` for File ``X``; returns its size."""
+        os.replace(upload.path, self._blobs / (file_id + PART))
+        return upload.size
+
+    def discard_upload(self, upload: Upload) -> None:
+        upload.path.unlink(missing_ok=True)
 
     def publish_blob(self, file_id: str) -> None:
         os.replace(self._blobs / (file_id + PART), self.blob_path(file_id))

@@ -129,6 +129,13 @@ class RouteNotFound(NotFound):
         )
 
 
+class InvalidURL(InvalidRequest):
+    code = "invalid_url"
+
+    def __init__(self, method: str, path: str):
+        super().__init__(f"Invalid URL ({method} {path!r}): the path holds control characters.")
+
+
 class MethodNotAllowed(APIError):
     status = 405
     type = "invalid_request_error"

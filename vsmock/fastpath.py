@@ -17,8 +17,8 @@ handlers), but builds everything once per operation:
 * request validation is Connexion's order: parameters, then the content type,
   then the body;
 * handlers run on the event loop when the backend is idle and the operation is
-  light, and on a worker thread otherwise (uploads, ingestion, downloads, or when
-  another request holds the backend);
+  quick, and on a worker thread otherwise (what the backend's ``runs_long`` names:
+  file bytes, ingestion, large searches; or when another request holds the backend);
 * responses are checked against the compiled response schema of their status
   code, on the object before it is written (``jsonschema_rs`` when installed).
   Only a failing response is checked again by Connexion's own validator, whose
@@ -54,10 +54,6 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-# Work that may take long (file bytes, ingestion): always on a worker thread.
-HEAVY = frozenset(
-    {"createFile", "createVectorStoreFile", "createVectorStoreFileBatch", "downloadFile"}
-)
 METHODS = ("get", "put", "post", "delete", "patch", "options", "trace")
 JSON_SCOPE_KEY = "vsmock.json"  # a JSON body as the body validator parsed it (UTF-8 only)
 ErrorHandler = Callable[[ConnexionRequest, Exception], ConnexionResponse]
@@ -237,7 +233,6 @@ class FastOperation:
     def __post_init__(self) -> None:
         op = self.operation
         self.operation_id = op.operation_id
-        self.heavy = op.operation_id in HEAVY
         self.uri_parser = op.uri_parser_class(op.parameters, op.body_definition())
         self.parameter_validator = self.validator_map["parameter"](
             op.parameters,
@@ -335,7 +330,7 @@ class FastOperation:
         )
         kwargs = {self.names(k): v for k, v in kwargs.items()}
         lock = getattr(backend, "lock", None)
-        if self.heavy or lock is None or not self._light(kwargs):
+        if lock is None or backend.runs_long(self.operation_id, kwargs):
             return await run_in_threadpool(self.function, **kwargs)
         if not lock.acquire(blocking=False):  # someone is working: do not stall the loop
             return await run_in_threadpool(self.function, **kwargs)
@@ -343,11 +338,6 @@ class FastOperation:
             return self.function(**kwargs)
         finally:
             lock.release()
-
-    def _light(self, kwargs: dict[str, Any]) -> bool:
-        """Creating a store with files ingests them: that is heavy work too."""
-        body = kwargs.get("body")
-        return not (isinstance(body, dict) and body.get("file_ids"))
 
     # -- response ------------------------------------------------------------------------
     def response(self, result: Any) -> tuple[Response, Any]:
@@ -581,6 +571,8 @@ class Routes:
         return route.methods
 
     def match(self, method: str, path: str) -> tuple[FastOperation, dict[str, str]] | None:
+        if "\n" in path:  # Starlette's Mount matches its rest with ``.*``: no newline
+            return None
         methods = self.static.get(path)
         if methods is not None:
             operation = methods.get(method)

@@ -4,8 +4,9 @@ Beyond what ``json`` refuses, a body is refused when it holds:
 
 * ``NaN``, ``Infinity`` or ``-Infinity`` (not JSON, though Python's parser takes them),
   or a number too large for a double (``1e400``);
-* an integer outside the 64-bit range the API's integers have (a 400-digit number would
-  otherwise reach code that converts it to a float);
+* an integer of more digits than Python reads (4,300); smaller integers of any size are
+  read exactly (where the contract bounds a number, it says so, and a filter compares them
+  exactly);
 * more than :data:`MAX_DEPTH` levels of nesting (a 5,000-level body would otherwise
   exhaust the interpreter's recursion limit wherever it is walked).
 
@@ -22,7 +23,6 @@ from typing import Any
 from .errors import InvalidRequest
 
 MAX_DEPTH = 64  # levels of objects and arrays in one body
-MAX_INTEGER = 2**63 - 1
 _PREFIX = (
     "We could not parse the JSON body of your request. (HINT: This likely means you aren't "
     "using your HTTP library correctly. The OpenAI API expects a JSON payload, but what was "
@@ -70,7 +70,7 @@ def parse(raw: bytes, encoding: str = "utf-8") -> Any:
 
 
 def _problem(value: Any) -> str | None:
-    """What makes a parsed body unacceptable (depth, integer range), or None; iterative."""
+    """What makes a parsed body unacceptable (its depth), or None; iterative."""
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
@@ -78,10 +78,7 @@ def _problem(value: Any) -> str | None:
         if kind is dict or kind is list:
             if depth > MAX_DEPTH:
                 return f"it is nested more than {MAX_DEPTH} levels deep"
-            children = item.values() if kind is dict else item
-            stack.extend((child, depth + 1) for child in children)
-        elif kind is int and not -MAX_INTEGER - 1 <= item <= MAX_INTEGER:
-            return "an integer in it is outside the 64-bit range"
+            stack.extend((child, depth + 1) for child in (item.values() if kind is dict else item))
     return None
 
 

@@ -137,6 +137,22 @@ def to_api_error(error: ValidationError, root: str | None = None) -> InvalidRequ
             param=param,
             code="object_above_max_properties",
         )
+    if kind == "not" and isinstance(rule, dict) and "type" in rule:
+        parent = error.parent.instance if error.parent is not None else None
+        tag = parent.get("type") if isinstance(parent, dict) else None
+        return InvalidRequest(
+            f"Invalid type for '{name}': {type_name(value)} is not allowed"
+            + (f" with type '{tag}'." if isinstance(tag, str) else " here."),
+            param=param,
+            code="invalid_type",
+        )
+    if kind == "not" and isinstance(rule, dict) and rule.get("required"):
+        names = list(rule["required"])
+        return InvalidRequest(
+            f"Exactly one of {' or '.join(repr(n) for n in names)} must be provided.",
+            param=param_path(param, names[:1]),
+            code="invalid_value",
+        )
     if kind in ("oneOf", "anyOf"):
         if kind == "anyOf" and all("required" in s for s in rule if isinstance(s, dict)):
             names = [s["required"][0] for s in rule if s.get("required")]

@@ -123,9 +123,11 @@ class OpenAIParameterValidator(ParameterValidator):
                         )
                     continue
                 schema = param.get("schema", param)
-                error = first_error(compiled(schema).iter_errors(value), name)
-                if error is None and location == "path" and _checks_prefix(scope, name):
+                error = None
+                if name in PREFIXES and "pattern" in schema:  # an id: the live API's wording
                     error = id_error(name, value)
+                if error is None:
+                    error = first_error(compiled(schema).iter_errors(value), name)
                 check(scope, error, rule=_rule(error), value=value)
                 if error is not None and location == "query" and error.code == "invalid_type":
                     _drop_query_param(scope, name)  # lenient: answer as if it were not sent
@@ -136,12 +138,6 @@ def _drop_query_param(scope: Scope, name: str) -> None:
     pairs = parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
     kept = [(k, v) for k, v in pairs if k != name]
     scope["query_string"] = urlencode(kept).encode("latin-1")
-
-
-def _checks_prefix(scope: Scope, name: str) -> bool:
-    """Ids in vector-store paths are checked for their prefix, as the live API does.
-    (The Files API answers an unknown id of any shape with its 404.)"""
-    return name in PREFIXES and "/vector_stores/" in scope.get("path", "")
 
 
 class OpenAIJSONBodyValidator(JSONRequestBodyValidator):

@@ -9,7 +9,7 @@ from typing import Any
 from ..errors import FileBatchNotFound, InvalidRequest
 from .limits import check_chunking, check_map
 from .records import batch_table, has_chunks, vsf_table
-from .state import BackendState, operation
+from .state import BackendState, Prepared, operation
 from .vector_store_files import VectorStoreFilesMixin
 
 
@@ -51,9 +51,24 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
             "file_counts": file_counts,
         }
 
-    @operation
     def create_vector_store_file_batch(
         self, *, vector_store_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Attach many Files; they are ingested before the lock is taken (``_prepare``)."""
+        files, file_ids = body.get("files"), body.get("file_ids")
+        wanted = [
+            (item.get("file_id"), item.get("chunking_strategy"))
+            for item in (files if isinstance(files, list) else [])
+            if isinstance(item, dict)
+        ]
+        strategy = body.get("chunking_strategy")
+        wanted += [(f, strategy) for f in (file_ids if isinstance(file_ids, list) else [])]
+        prepared = self._prepare(wanted)
+        return self._create_batch(vector_store_id=vector_store_id, body=body, prepared=prepared)
+
+    @operation
+    def _create_batch(
+        self, *, vector_store_id: str, body: dict[str, Any], prepared: Prepared
     ) -> dict[str, Any]:
         has_ids, has_files = body.get("file_ids") is not None, body.get("files") is not None
         if has_ids == has_files:
@@ -111,7 +126,7 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
                 attributes=attributes,
                 chunking=chunking,
                 batch_id=batch["id"],
-                outcome=self._ingest(upload, chunking),
+                outcome=self._ingest(upload, chunking, prepared),
             )
         self._touch(store)
         self.commit()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
-from ..blobs import BlobMissing
+from ..blobs import BlobMissing, Upload
 from ..errors import InvalidRequest, StoredDataMissing
 from .pagination import list_object
 from .records import FILES
@@ -32,7 +32,6 @@ def file_object(rec: Mapping[str, Any]) -> dict[str, Any]:
 
 
 class FilesMixin(BackendState):
-    @operation
     def create_file(
         self,
         *,
@@ -40,6 +39,24 @@ class FilesMixin(BackendState):
         filename: str,
         purpose: str,
         expires_after: dict[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Store an upload. Its bytes are copied in before the lock is taken, then named."""
+        upload = self.blobs.stage_upload(content)
+        try:
+            return self._store_file(
+                upload=upload, filename=filename, purpose=purpose, expires_after=expires_after
+            )
+        finally:
+            self.blobs.discard_upload(upload)  # nothing, once the File has claimed it
+
+    @operation
+    def _store_file(
+        self,
+        *,
+        upload: Upload,
+        filename: str,
+        purpose: str,
+        expires_after: dict[str, Any] | None,
     ) -> dict[str, Any]:
         now = self.clock.now()
         expires_at: int | None = None
@@ -54,8 +71,8 @@ class FilesMixin(BackendState):
         elif purpose == "batch":
             expires_at = now + BATCH_DEFAULT_EXPIRY
         file_id = self.new_id("file", lambda i: i in self._file_order)
+        size = self.blobs.claim_upload(upload, file_id)
         self.changes.on_abort(lambda: self.blobs.discard_blob(file_id))
-        size = self.blobs.stage_blob(file_id, content)
         self.changes.after_flush(lambda: self.blobs.publish_blob(file_id))
         rec: dict[str, Any] = {
             "id": file_id,

@@ -18,13 +18,13 @@ MAX_VALUE_LENGTH = 512
 AUTO_CHUNKING = (800, 400)
 MIN_CHUNK, MAX_CHUNK = 100, 4096
 
-_ID_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")
+_ID_CHARS = re.compile(r"[A-Za-z0-9_-]+")
 PREFIXES = {"vector_store_id": "vs_", "batch_id": "vsfb_", "file_id": "file-"}
 
 
 def id_error(param: str, value: str) -> InvalidRequest | None:
     """The live API refuses ids with a foreign prefix or characters before looking them up."""
-    if not _ID_CHARS.match(value):
+    if not _ID_CHARS.fullmatch(value):  # ``match`` with ``$`` would let a final newline in
         return InvalidRequest(
             f"Invalid '{param}': '{value}'. Expected an ID that contains letters, numbers, "
             "underscores, or dashes, but this value contained additional characters.",

@@ -17,7 +17,7 @@ import functools
 import heapq
 import threading
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -27,6 +27,7 @@ from ..database import DamagedState, Database
 from ..errors import (
     AttachedFileNotFound,
     FileNotFound,
+    InvalidRequest,
     StoredDataMissing,
     VectorStoreExpired,
     VectorStoreFileNotFound,
@@ -37,6 +38,7 @@ from ..settings import Settings
 from . import records
 from .changes import Changes, Record
 from .ingestion import Outcome, failed, ingest
+from .limits import check_chunking
 from .pagination import Ordering
 from .processing import FAIL_MESSAGES, Processing, is_due
 from .records import FILES, IDS, META, STORES, batch_table, has_chunks, vsf_table
@@ -47,6 +49,14 @@ if TYPE_CHECKING:  # the search engine (numpy, scipy, scikit-learn) loads on fir
 F = TypeVar("F", bound=Callable[..., Any])
 
 STATUSES = ("in_progress", "completed", "failed", "cancelled")
+# Operations that may take long: kept off the event loop (see BackendState.runs_long).
+LONG_OPERATIONS = frozenset(
+    {"createFile", "createVectorStoreFile", "createVectorStoreFileBatch", "downloadFile"}
+)
+LONG_QUERY_CHARS = 1_000
+LONG_SEARCH_CHUNKS = 20_000
+# Ingestion done before an operation takes the lock: (file id, chunking) -> outcome.
+Prepared = dict[tuple[str, tuple[int, int]], Outcome]
 NO_FILES = Ordering()  # what an empty store shows; never written to
 NO_COUNTS: Counter[str] = Counter()
 DAY = 86_400
@@ -350,12 +360,68 @@ class BackendState:
             raise AttachedFileNotFound(file_id, param)
         return cast(Mapping[str, Any], rec)
 
-    def _ingest(self, file_rec: Mapping[str, Any], chunking: tuple[int, int]) -> Outcome:
+    def _ingest(
+        self,
+        file_rec: Mapping[str, Any],
+        chunking: tuple[int, int],
+        prepared: Prepared | None = None,
+    ) -> Outcome:
+        outcome = prepared.get((file_rec["id"], chunking)) if prepared else None
+        if outcome is not None:
+            return outcome
         try:
             data = self.blobs.read_blob(file_rec["id"])
         except BlobMissing as exc:
             raise StoredDataMissing(str(exc.path)) from None
         return ingest(data, file_rec["filename"], *chunking)
+
+    def _prepare(self, wanted: Iterable[tuple[Any, Any]]) -> Prepared:
+        """Ingest, before the operation takes the lock, the files it will attach: each
+        ``(file_id, chunking_strategy)`` as the request gives them. Extracting and chunking
+        a large file takes seconds, which other requests need not wait for.
+
+        A File's bytes never change and its id is never reused, so an outcome computed for
+        an id stays right. Records are replaced whole under the lock, never changed in
+        place, so reading one without it is safe. Whatever is unusable here (no such File, a
+        bad chunking strategy) is skipped: the operation refuses it, in its own order."""
+        prepared: Prepared = {}
+        for file_id, strategy in wanted:
+            if not isinstance(file_id, str):
+                continue
+            try:
+                chunking = check_chunking("chunking_strategy", strategy)
+            except InvalidRequest:
+                continue
+            record = self.files_table.peek(file_id)
+            if record is None or (file_id, chunking) in prepared:
+                continue
+            try:
+                data = self.blobs.read_blob(file_id)
+            except BlobMissing:
+                continue
+            prepared[(file_id, chunking)] = ingest(data, record["filename"], *chunking)
+        return prepared
+
+    def runs_long(self, operation_id: str, arguments: Mapping[str, Any]) -> bool:
+        """Whether an operation may take long enough to keep off the event loop: file
+        bytes (uploads, downloads), ingestion, and searches of large stores or with long
+        queries. (The HTTP layer asks before it calls; a read without the lock is safe.)"""
+        if operation_id in LONG_OPERATIONS:
+            return True
+        body = arguments.get("body")
+        if not isinstance(body, dict):
+            return False
+        if operation_id == "createVectorStore":
+            return bool(body.get("file_ids"))
+        if operation_id == "searchVectorStore":
+            query = body.get("query")
+            texts = [query] if isinstance(query, str) else query if isinstance(query, list) else []
+            chars = sum(len(t) for t in texts if isinstance(t, str))
+            index = self._indexes.get(str(arguments.get("vector_store_id")))
+            return chars > LONG_QUERY_CHARS or (
+                index is not None and len(index) > LONG_SEARCH_CHUNKS
+            )
+        return False
 
     def _vsf(self, vs_id: str, file_id: str) -> Record:
         rec = self.changes.get(vsf_table(vs_id), file_id)

@@ -7,7 +7,7 @@ from typing import Any
 
 from .limits import check_chunking, check_map, chunking_object
 from .pagination import Ordering, list_object
-from .state import BackendState, operation
+from .state import BackendState, Prepared, operation
 
 
 class VectorStoreFilesMixin(BackendState):
@@ -54,9 +54,16 @@ class VectorStoreFilesMixin(BackendState):
         data = [self.vector_store_file_object(table.peek(fid)) for fid in page.ids]
         return list_object(data, page.has_more)
 
-    @operation
     def create_vector_store_file(
         self, *, vector_store_id: str, body: dict[str, Any]
+    ) -> dict[str, Any]:
+        """Attach a File; it is ingested before the lock is taken (``_prepare``)."""
+        prepared = self._prepare([(body.get("file_id"), body.get("chunking_strategy"))])
+        return self._attach_file(vector_store_id=vector_store_id, body=body, prepared=prepared)
+
+    @operation
+    def _attach_file(
+        self, *, vector_store_id: str, body: dict[str, Any], prepared: Prepared
     ) -> dict[str, Any]:
         store = self._live_store(vector_store_id)
         attributes = check_map("attributes", body.get("attributes"), strings_only=False)
@@ -68,7 +75,7 @@ class VectorStoreFilesMixin(BackendState):
             attributes=attributes,
             chunking=chunking,
             batch_id=None,
-            outcome=self._ingest(upload, chunking),
+            outcome=self._ingest(upload, chunking, prepared),
         )
         self._touch(store)
         self.commit()

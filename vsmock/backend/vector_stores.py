@@ -9,7 +9,7 @@ from ..errors import InvalidRequest
 from .limits import check_chunking, check_map
 from .pagination import list_object
 from .records import STORES, batch_table, vsf_table
-from .state import BackendState, operation
+from .state import BackendState, Prepared, operation
 
 
 class VectorStoresMixin(BackendState):
@@ -42,8 +42,14 @@ class VectorStoresMixin(BackendState):
             obj["description"] = store["description"]
         return obj
 
-    @operation
     def create_vector_store(self, *, body: dict[str, Any]) -> dict[str, Any]:
+        """Create a store; the Files it starts with are ingested before the lock is taken."""
+        strategy = body.get("chunking_strategy")
+        prepared = self._prepare([(f, strategy) for f in body.get("file_ids") or []])
+        return self._create_store(body=body, prepared=prepared)
+
+    @operation
+    def _create_store(self, *, body: dict[str, Any], prepared: Prepared) -> dict[str, Any]:
         metadata = check_map("metadata", body.get("metadata"), strings_only=True)
         file_ids: list[str] = list(dict.fromkeys(body.get("file_ids") or []))
         chunking = check_chunking("chunking_strategy", body.get("chunking_strategy"))
@@ -68,7 +74,7 @@ class VectorStoresMixin(BackendState):
                 attributes=None,
                 chunking=chunking,
                 batch_id=None,
-                outcome=self._ingest(upload, chunking),
+                outcome=self._ingest(upload, chunking, prepared),
             )
         self.commit()
         return self.vector_store_object(store)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
+
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ..errors import RouteNotFound
+from ..errors import InvalidURL, RouteNotFound
 from ..runtime import Runtime
 from . import is_admin
 from .responses import send_error
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
 class RuntimeMiddleware:
@@ -23,6 +27,9 @@ class RuntimeMiddleware:
         path = scope["path"]
         if len(path) > 1 and path.endswith("/"):  # no route ends in a slash: no redirect
             await send_error(send, RouteNotFound(scope["method"], path))
+            return
+        if CONTROL.search(path):  # %0A and the like: no id or route holds them
+            await send_error(send, InvalidURL(scope["method"], path))
             return
         if is_admin(path):
             await self.app(scope, receive, send)

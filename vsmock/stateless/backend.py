@@ -35,7 +35,7 @@ from .contract import Contract, contract
 from .reporting import report
 
 DAY = 86_400
-ID_CHARS = re.compile(r"^[A-Za-z0-9_-]+$")  # as the live API checks ids
+FILE_ID = re.compile(r"file-[A-Za-z0-9_-]*")  # as the live API checks ids (whole value)
 
 
 class StatelessBackend:
@@ -59,6 +59,10 @@ class StatelessBackend:
 
     def close(self) -> None:
         """Nothing to release: nothing is stored."""
+
+    def runs_long(self, operation_id: str, arguments: Any) -> bool:
+        """Answers from the contract are quick, but an upload is still read from disk."""
+        return operation_id == "createFile"
 
     # -- helpers ----------------------------------------------------------------------------
     def _report(self, error: APIError | None, value: Any = None) -> None:
@@ -374,8 +378,9 @@ def _mapping(body: Any) -> dict[str, Any]:
 
 
 def _is_id(value: Any) -> TypeGuard[str]:
-    """An id worth echoing: one that names something (and fits in a path)."""
-    return isinstance(value, str) and ID_CHARS.match(value) is not None
+    """A File id worth echoing: one the live API would take (``file-``, then letters,
+    digits, ``_`` or ``-``), which therefore fits the paths that take it back."""
+    return isinstance(value, str) and FILE_ID.fullmatch(value) is not None
 
 
 def _strings(value: Any) -> list[str]:
