@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import httpx
 import openai
 import pytest
@@ -82,3 +84,22 @@ def test_expires_after_out_of_range(client: openai.OpenAI) -> None:
             expires_after={"anchor": "created_at", "seconds": 10},
         )
     assert info.value.body["param"] == "expires_after.seconds"
+
+
+def test_an_expired_file_is_gone_from_the_request_that_sweeps_it(
+    client: openai.OpenAI, server: Any
+) -> None:
+    """Regression (found by the model-based oracle): the list that deleted an expired File
+    still listed it."""
+    server.admin("POST", "/reset", json={"seed": 1, "now": 1_750_000_000})
+    f = client.files.create(
+        file=("a.txt", b"alpha"),
+        purpose="assistants",
+        expires_after={"anchor": "created_at", "seconds": 3600},
+    )
+    store = client.vector_stores.create(file_ids=[f.id])
+    server.admin("POST", "/clock", json={"advance_seconds": 3600})
+    assert client.files.list().data == []
+    with pytest.raises(openai.NotFoundError):
+        client.files.retrieve(f.id)
+    assert client.vector_stores.retrieve(store.id).file_counts.total == 0

@@ -28,6 +28,11 @@ def test_attach_retrieve_update_content_detach(client: openai.OpenAI) -> None:
         file_id=f.id, vector_store_id=store.id, attributes={"lang": "fr"}
     )
     assert updated.attributes == {"lang": "fr"}
+    # the write is kept: read back
+    again = client.vector_stores.files.retrieve(file_id=f.id, vector_store_id=store.id)
+    assert again.model_dump() == updated.model_dump()
+    listed = client.vector_stores.files.list(vector_store_id=store.id).data
+    assert [v.model_dump() for v in listed] == [updated.model_dump()]
 
     content = client.vector_stores.files.content(file_id=f.id, vector_store_id=store.id)
     texts = [item.text for item in content]
@@ -157,3 +162,21 @@ def test_long_document_content_is_chunked(client: openai.OpenAI) -> None:
     )
     chunks = list(client.vector_stores.files.content(file_id=f.id, vector_store_id=store.id))
     assert len(chunks) > 5
+
+
+def test_attaching_an_attached_file_again_keeps_it_searchable(client: openai.OpenAI) -> None:
+    """Regression (found by fuzzing): attaching an attached file again lost its chunks in
+    memory mode, so a search after it answered 500."""
+    store = client.vector_stores.create(name="s")
+    f = upload(client, "fox.txt", "The quick brown fox jumps over the lazy dog.")
+    client.vector_stores.files.create(vector_store_id=store.id, file_id=f.id)
+    again = client.vector_stores.files.create(
+        vector_store_id=store.id, file_id=f.id, attributes={"k": "v"}
+    )
+    assert again.status == "completed" and again.attributes == {"k": "v"}
+    results = client.vector_stores.search(store.id, query="quick brown fox")
+    assert [r.file_id for r in results.data] == [f.id]
+    content = client.vector_stores.files.content(file_id=f.id, vector_store_id=store.id)
+    assert [c.text for c in content] == ["The quick brown fox jumps over the lazy dog."]
+    listed = client.vector_stores.files.list(vector_store_id=store.id).data
+    assert [(v.id, v.attributes) for v in listed] == [(f.id, {"k": "v"})]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import openai
 import pytest
 from helpers import assert_counts_consistent, upload, upload_faq
@@ -28,9 +30,14 @@ def test_create_retrieve_modify_delete(client: openai.OpenAI) -> None:
 
     modified = client.vector_stores.update(store.id, name="Renamed", metadata={"v": "2"})
     assert modified.name == "Renamed" and modified.metadata == {"v": "2"}
+    # the write is kept: read back, without moving the clock first
+    assert client.vector_stores.retrieve(store.id).model_dump() == modified.model_dump()
+    assert [s.model_dump() for s in client.vector_stores.list()] == [modified.model_dump()]
     cleared = client.vector_stores.update(store.id, expires_after=None, metadata=None)
     assert cleared.expires_after is None and cleared.expires_at is None
     assert cleared.metadata is None
+    assert client.vector_stores.retrieve(store.id).model_dump() == cleared.model_dump()
+    assert [s.model_dump() for s in client.vector_stores.list()] == [cleared.model_dump()]
 
     deleted = client.vector_stores.delete(store.id)
     assert (deleted.id, deleted.object, deleted.deleted) == (store.id, "vector_store.deleted", True)
@@ -86,3 +93,24 @@ def test_usage_bytes_is_sum_over_files(client: openai.OpenAI) -> None:
     store = client.vector_stores.create(file_ids=[a.id, b.id])
     files = client.vector_stores.files.list(store.id).data
     assert store.usage_bytes == sum(f.usage_bytes for f in files) > 0
+
+
+def test_a_modify_is_activity_and_a_new_expiry_counts_from_it(
+    client: openai.OpenAI, server: Any
+) -> None:
+    """Adding expires_after to a live store counts from the modify, which is activity: it
+    does not expire the store at once (it did, counting from the old last_active_at)."""
+    server.admin("POST", "/reset", json={"seed": 1, "now": 1_750_000_000})
+    store = client.vector_stores.create(name="later")
+    server.admin("POST", "/clock", json={"advance_seconds": 86_400})
+    modified = client.vector_stores.update(
+        store.id, expires_after={"anchor": "last_active_at", "days": 1}
+    )
+    want = ("completed", 1_750_086_400, 1_750_172_800)
+    assert (modified.status, modified.last_active_at, modified.expires_at) == want
+    fetched = client.vector_stores.retrieve(store.id)
+    assert (fetched.status, fetched.last_active_at, fetched.expires_at) == want
+    listed = client.vector_stores.list().data[0]
+    assert (listed.status, listed.last_active_at, listed.expires_at) == want
+    # and the store is live: search and attach work
+    assert client.vector_stores.search(store.id, query="anything").data == []
