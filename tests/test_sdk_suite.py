@@ -3,7 +3,7 @@
 The sdist of a pinned SDK version ships its ``tests/``. Its generated tests for vector stores,
 vector-store files, file batches and files send placeholder ids, ``limit=0``, an empty batch
 and check every field of every answer against the SDK's types. With openai 3.52.0, Prism 5
-passes 452 of them and fails 15; contract mode must pass all 467 (3 more are skipped by the
+passed 452 of them and failed 15; contract mode must pass all 467 (3 more are skipped by the
 suite itself: RESPX cannot mock the aiohttp client).
 
 The sdist is downloaded once into ``.cache/sdk/`` (ignored by git; ``VSMOCK_SDK_CACHE``
@@ -26,9 +26,9 @@ import httpx
 import pytest
 from conftest import ROOT, start_serve
 
-SDK_VERSION = "3.52.0"
+SDK_VERSION = "3.57.0"
 EXPECTED = {"passed": 467, "failed": 0, "skipped": 3}
-PRISM = "Prism 5 on the official spec: 452 passed, 15 failed"
+PRISM = "Prism 5 on the official spec, openai 3.52.0: 452 passed, 15 failed"
 SUITE = [
     "tests/api_resources/test_vector_stores.py",
     "tests/api_resources/vector_stores/",
