@@ -4,6 +4,7 @@
 Usage::
 
     python scripts/bench.py [--duration 5] [--rounds 3] [--connections 8] [--no-prism]
+                            [--baseline REV]
 
 Servers, all on 127.0.0.1:
 
@@ -12,7 +13,9 @@ Servers, all on 127.0.0.1:
 * **Starlette**: bare Starlette on uvicorn (uvloop, httptools) answering every route with
   the very bytes vsmock answered: the cost of HTTP and ASGI alone, the physical limit;
 * **Prism 5**: ``prism mock openapi.yaml`` (``@stoplight/prism-cli@5``, installed with npm
-  into ``build/prism``, which git ignores), mocking the same contract, if npm can install it.
+  into ``build/prism``, which git ignores), mocking the same contract, if npm can install it;
+* with ``--baseline REV``, **vsmock@REV**: the same server built from git revision REV (a
+  worktree in ``build/``), populated alike: did a change cost throughput?
 
 Workloads, each at ``--connections`` connections on one wrk thread (``wrk`` with Lua scripts
 for the POSTs; without wrk, a Python load generator, and the table says so):
@@ -134,6 +137,7 @@ class Server:
     probe: str  # a GET path answering 200 once the server is ready
     prefix: str  # path prefix of the API ("/v1", or "" for Prism)
     env: dict[str, str] = field(default_factory=dict)
+    cwd: Path = ROOT
     process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 120) -> float:
@@ -141,7 +145,7 @@ class Server:
         started = time.perf_counter()
         self.process = subprocess.Popen(
             self.command,
-            cwd=ROOT,
+            cwd=self.cwd,
             stdout=subprocess.DEVNULL,
             stderr=subprocess.DEVNULL,
             env={**os.environ, **self.env},
@@ -176,6 +180,24 @@ class Server:
 def vsmock_server(port: int, *extra: str) -> Server:
     command = [sys.executable, "-m", "vsmock", "serve", "--port", str(port), *extra]
     return Server("vsmock", command, port, "/v1/vector_stores", "/v1")
+
+
+def baseline_server(port: int, rev: str) -> Server:
+    """vsmock as of git revision ``rev``, from a worktree in build/ (imported first: it is
+    the working directory of ``python -m vsmock``)."""
+    short = subprocess.run(
+        ["git", "rev-parse", "--short", rev], cwd=ROOT, capture_output=True, text=True, check=True
+    ).stdout.strip()
+    tree = ROOT / "build" / f"baseline-{short}"
+    if not tree.exists():
+        subprocess.run(
+            ["git", "worktree", "add", "--detach", str(tree), short],
+            cwd=ROOT,
+            check=True,
+            capture_output=True,
+        )
+    command = [sys.executable, "-m", "vsmock", "serve", "--port", str(port), "--api-key", KEY]
+    return Server(f"vsmock@{short}", command, port, "/v1/vector_stores", "/v1", cwd=tree)
 
 
 def starlette_server(port: int, bodies: Path) -> Server:
@@ -553,6 +575,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-install", action="store_true", help="do not npm-install Prism")
     parser.add_argument("--starts", type=int, default=5, help="starts timed per server")
     parser.add_argument("--skip-store-ops", action="store_true")
+    parser.add_argument("--baseline", metavar="REV", help="also measure vsmock at git REV")
     parser.add_argument("--serve-starlette", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_starlette:
@@ -599,6 +622,14 @@ def main(argv: list[str] | None = None) -> int:
             vs_port, "POST", f"/v1/vector_stores/{store}/search", {"query": QUERIES[0]}
         )[1].decode(),
     }
+    stores = {"vsmock": store}
+    baseline = None
+    if args.baseline:
+        baseline = baseline_server(free_port(), args.baseline)
+        baseline.start()
+        servers.append(baseline)
+        stores[baseline.name] = populate(baseline.port, stores=19, search_chunks=10_000)["store"]
+        notes.append(f"baseline: {baseline.name}, populated alike")
     bodies_path = workdir / "bodies.json"
     bodies_path.write_text(json.dumps(recorded))
     starlette = starlette_server(st_port, bodies_path)
@@ -614,10 +645,10 @@ def main(argv: list[str] | None = None) -> int:
     plans: dict[str, tuple[str, str, list[str] | None]] = {
         "list": ("GET", "/vector_stores", None),
         "create": ("POST", "/vector_stores", ['{"name":"bench"}']),
-        "retrieve": ("GET", f"/vector_stores/{store}", None),
-        "search": ("POST", f"/vector_stores/{store}/search", searches),
+        "retrieve": ("GET", "/vector_stores/{store}", None),
+        "search": ("POST", "/vector_stores/{store}/search", searches),
         # Results are remembered until the store changes: here every query is new.
-        "search, new query": ("POST", f"/vector_stores/{store}/search", NEW_QUERIES),
+        "search, new query": ("POST", "/vector_stores/{store}/search", NEW_QUERIES),
     }
     scripts = {}
     for name, (method, _, bodies) in plans.items():
@@ -630,7 +661,7 @@ def main(argv: list[str] | None = None) -> int:
             for workload in WORKLOADS:
                 method, path, bodies = plans[workload]
                 for server in servers:
-                    full = server.prefix + path
+                    full = server.prefix + path.format(store=stores.get(server.name, store))
                     seconds = args.warmup if round_ == 0 else args.duration
                     if use_wrk:
                         url = f"http://127.0.0.1:{server.port}{full}"
@@ -647,14 +678,13 @@ def main(argv: list[str] | None = None) -> int:
 
     names = [s.name for s in servers]
     header = "| workload | " + " | ".join(f"{n} req/s (p50 / p99 ms)" for n in names)
-    header += " | vsmock ÷ Starlette |" + (" vsmock ÷ Prism |" if prism else "")
-    lines = [header, "|---" * (len(names) + 2 + (1 if prism else 0)) + "|"]
+    against = [n for n in names if n != "vsmock"]
+    header += "".join(f" | vsmock ÷ {n}" for n in against) + " |"
+    lines = [header, "|---" * (len(names) + 1 + len(against)) + "|"]
     for workload in WORKLOADS:
         results = {n: median_result(measured[(n, workload)]) for n in names}
         cells = [f"{fmt_rps(r.rps)} ({r.p50_ms:.2f} / {r.p99_ms:.2f})" for r in results.values()]
-        ratios = [f"{results['vsmock'].rps / results['Starlette'].rps:.2f}"]
-        if prism:
-            ratios.append(f"{results['vsmock'].rps / results['Prism 5'].rps:.2f}")
+        ratios = [f"{results['vsmock'].rps / results[n].rps:.2f}" for n in against]
         lines.append(f"| {workload} | " + " | ".join(cells + ratios) + " |")
 
     # As ``pip install`` leaves a package: byte-compiled (PYTHONDONTWRITEBYTECODE, set on
@@ -664,14 +694,19 @@ def main(argv: list[str] | None = None) -> int:
         "vsmock": startup_times(lambda: vsmock_server(free_port()), args.starts),
         "Starlette": startup_times(lambda: starlette_server(free_port(), bodies_path), args.starts),
     }
+    if baseline is not None:
+        rev = args.baseline
+        starts[baseline.name] = startup_times(
+            lambda: baseline_server(free_port(), rev), args.starts
+        )
     if prism:
         starts["Prism 5"] = startup_times(lambda: prism_server(free_port()), args.starts)
     lines.append(
         "| first 200 after start (median of "
         f"{args.starts}) | "
         + " | ".join(f"{starts[n]:.2f} s" for n in names)
-        + f" | {starts['vsmock'] / starts['Starlette']:.2f} |"
-        + (f" {starts['vsmock'] / starts['Prism 5']:.2f} |" if prism else "")
+        + "".join(f" | {starts['vsmock'] / starts[n]:.2f}" for n in against)
+        + " |"
     )
     print("\n".join(f"- {n}" for n in notes))
     print()

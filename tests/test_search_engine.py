@@ -136,6 +136,8 @@ def layout(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch) -> s
         monkeypatch.setattr(segment_module, "ROW_BATCH_TOKENS", 7)
         monkeypatch.setattr(ranking_module, "FEW_BIGRAMS", 0)
         monkeypatch.setattr(index_module, "_FIRST_PASS_MIN", 0)
+        monkeypatch.setattr(index_module, "SHORT_QUERY", 0)  # the array paths, always
+        monkeypatch.setattr(index_module, "LONG_QUERY_BIGRAMS", 0)
     return str(request.param)
 
 
@@ -452,6 +454,7 @@ def test_rerank_first_pass_is_exact(layout: str, monkeypatch: pytest.MonkeyPatch
         return original(self, *args)  # type: ignore[arg-type]
 
     monkeypatch.setattr(SearchIndex, "_final", counting)
+    monkeypatch.setattr(index_module, "LONG_QUERY_BIGRAMS", 0)  # these queries count as long
     rng = random.Random(41)
     vocab = ["red", "apple", "pie", "green", "tea", "cup", "hot", "sweet", "a", "the"]
     base = [rng.choice(vocab) for _ in range(14)]

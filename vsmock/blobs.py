@@ -164,26 +164,23 @@ class BlobStore:
             self._chunk_path(vector_store_id, file_id, PART).unlink(missing_ok=True)
 
     def retire_chunks(self, vector_store_id: str, file_id: str) -> None:
-        key = (vector_store_id, file_id)
-        texts = self._chunk_cache.pop(key, None)
-        if texts is not None:
-            self._retired[key] = texts
-        if not self._temporary:
-            _rename_if_present(
-                self._chunk_path(vector_store_id, file_id),
-                self._chunk_path(vector_store_id, file_id, DELETED),
-            )
+        self._move_chunks((vector_store_id, file_id), retire=True)
 
     def restore_chunks(self, vector_store_id: str, file_id: str) -> None:
-        key = (vector_store_id, file_id)
-        texts = self._retired.pop(key, None)
+        self._move_chunks((vector_store_id, file_id), retire=False)
+
+    def _move_chunks(self, key: tuple[str, str], *, retire: bool) -> None:
+        """Retire a file's chunk texts (to ``….deleted``, and aside in memory), or restore
+        them."""
+        source, target = self._chunk_cache, self._retired
+        if not retire:
+            source, target = target, source
+        texts = source.pop(key, None)
         if texts is not None:
-            self._chunk_cache[key] = texts
+            target[key] = texts
         if not self._temporary:
-            _rename_if_present(
-                self._chunk_path(vector_store_id, file_id, DELETED),
-                self._chunk_path(vector_store_id, file_id),
-            )
+            live, gone = self._chunk_path(*key), self._chunk_path(*key, DELETED)
+            _rename_if_present(*((live, gone) if retire else (gone, live)))
 
     def purge_chunks(self, vector_store_id: str, file_id: str) -> None:
         self._retired.pop((vector_store_id, file_id), None)

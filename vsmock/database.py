@@ -42,7 +42,7 @@ from __future__ import annotations
 import contextlib
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping, MutableMapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from types import MappingProxyType
@@ -86,61 +86,28 @@ class Write:
     record: dict[str, Any] | None
 
 
-class _Tracked(MutableMapping[str, Any]):
-    """A table's raw dict that remembers which documents a write touched."""
-
-    def __init__(self, raw: dict[str, Any]):
-        self.raw = raw
-        self.touched: set[str] = set()
-        self.cleared = False
-
-    def __getitem__(self, key: str) -> Any:
-        value = self.raw[key]
-        self.touched.add(key)  # TinyDB's update() mutates documents in place
-        return value
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        self.touched.add(key)
-        self.raw[key] = value
-
-    def __delitem__(self, key: str) -> None:
-        self.touched.add(key)
-        del self.raw[key]
-
-    def __iter__(self) -> Iterator[str]:
-        return iter(self.raw)
-
-    def __len__(self) -> int:
-        return len(self.raw)
-
-    def __contains__(self, key: object) -> bool:
-        return key in self.raw
-
-    def clear(self) -> None:
-        self.cleared = True
-        self.raw.clear()
-
-
 class RecordTable(Table):
     """A table keyed by the objects' own ids (``vs_…``, ``file-…``).
 
-    Reads hand out read-only views of the stored documents; the only writes are
-    :meth:`Database.apply`'s, through TinyDB's own ``_update_table``.
+    Reads hand out read-only views of the stored documents. The one write is
+    :meth:`write`, called by :meth:`Database.apply`: TinyDB's ``_update_table`` would
+    rebuild the table and hand the whole database to the storage, so the storage is told
+    exactly which documents changed instead.
     """
 
     document_id_class = str  # type: ignore[assignment]
 
-    def _update_table(self, updater: Callable[[dict[Any, Any]], None]) -> None:
+    def write(self, puts: dict[str, dict[str, Any]], deletes: list[str]) -> None:
         storage = self._storage
         assert isinstance(storage, LogStorage)
         tables = storage.read()
         raw = tables.get(self.name)
         if raw is None:
             raw = tables[self.name] = {}
-        tracked = _Tracked(raw)
-        updater(tracked)  # type: ignore[arg-type]
-        storage.record(self.name, tracked)
-        storage.write(tables)
+        raw.update(puts)
+        for key in deletes:
+            raw.pop(key, None)
+        storage.record(self.name, puts, deletes)
         self.clear_cache()
 
     def _raw(self) -> dict[str, Any]:
@@ -193,11 +160,9 @@ class LogStorage(Storage):
         self._snapshot_bytes = 0
         self._generation = 0
         self._torn_at: int | None = None  # where a torn last line starts, dropped on 1st write
-        self._known: set[str] = set()
         if self._dir is not None:
             self._dir.mkdir(parents=True, exist_ok=True)
             legacy = self._load()
-            self._known = set(self._tables)
             if legacy:
                 self._compact()  # rewritten in the current format before anything else
 
@@ -206,19 +171,11 @@ class LogStorage(Storage):
         return self._tables
 
     def write(self, data: dict[str, dict[str, Any]]) -> None:
-        if data is not self._tables:  # drop_tables() hands over a fresh dict: a full rewrite
-            self._tables = data
-            self._pending.clear()
-            self._known = set(data)
-            self._compact()
-            return
-        if self._dir is None:  # in memory: nothing to log
-            return
-        for name in [n for n in self._known if n not in data]:  # drop_table()
-            self._pending.append({"drop": name})
-            self._known.discard(name)
-        if not self._held:
-            self._flush()
+        """TinyDB's whole-database write: only ``drop_tables()`` (a reset) comes here, with a
+        fresh dict. Every other change arrives through :meth:`record` and :meth:`drop`."""
+        self._tables = data
+        self._pending.clear()
+        self._compact()
 
     def close(self) -> None:
         if self._fd is not None:
@@ -226,20 +183,26 @@ class LogStorage(Storage):
             self._fd = None
 
     # -- change tracking ---------------------------------------------------------------------
-    def record(self, table: str, tracked: _Tracked) -> None:
-        self._known.add(table)
+    def record(self, table: str, puts: dict[str, Any], deletes: list[str]) -> None:
+        """Documents of ``table`` just replaced (``puts``) or deleted: one log entry."""
         if self._dir is None:
             return
         entry: dict[str, Any] = {"t": table}
-        if tracked.cleared:
-            entry["clear"] = True
-        puts = {k: tracked.raw[k] for k in tracked.touched if k in tracked.raw}
-        dels = [k for k in tracked.touched if k not in tracked.raw]
         if puts:
             entry["p"] = puts
-        if dels:
-            entry["d"] = sorted(dels)
+        if deletes:
+            entry["d"] = sorted(deletes)
         self._pending.append(entry)
+        if not self._held:
+            self._flush()
+
+    def drop(self, table: str) -> None:
+        """Remove ``table`` with its documents."""
+        if self._tables.pop(table, None) is None or self._dir is None:
+            return
+        self._pending.append({"drop": table})
+        if not self._held:
+            self._flush()
 
     @contextlib.contextmanager
     def transaction(self) -> Iterator[None]:
@@ -498,27 +461,22 @@ class Database(TinyDB):
         return table
 
     def apply(self, writes: Sequence[Write], drops: Sequence[str] = ()) -> None:
-        """One operation's changes, through TinyDB's write path, as one log line: every
-        ``Write`` in ``writes``, then every table in ``drops`` dropped."""
+        """One operation's changes, as one log line: every ``Write`` in ``writes``, then
+        every table in ``drops`` dropped."""
         storage = self.storage
         assert isinstance(storage, LogStorage)
-        by_table: dict[str, list[Write]] = {}
+        by_table: dict[str, tuple[dict[str, Any], list[str]]] = {}
         for write in writes:
-            by_table.setdefault(write.table, []).append(write)
+            puts, deletes = by_table.setdefault(write.table, ({}, []))
+            if write.record is None:
+                deletes.append(write.key)
+            else:
+                puts[write.key] = write.record
         with storage.transaction():
-            for name, changes in by_table.items():
-
-                def update(table: dict[str, Any], changes: list[Write] = changes) -> None:
-                    for change in changes:
-                        if change.record is None:
-                            table.pop(change.key, None)
-                        else:
-                            table[change.key] = change.record
-
-                self.table(name)._update_table(update)
+            for name, (puts, deletes) in by_table.items():
+                self.table(name).write(puts, deletes)
             for name in drops:
-                if name in storage.read():
-                    self.drop_table(name)
+                storage.drop(name)
                 self._tables.pop(name, None)
 
     def table_names(self) -> list[str]:

@@ -52,6 +52,10 @@ class IdSource:
             self._drawn[kind] += 1
             return prefix + draw(self._streams[kind], alphabet, length)
 
+    def drawn(self, kind: str) -> int:
+        """How many ``kind`` ids this seed's stream has handed out."""
+        return self._drawn[kind]
+
     def positions(self) -> dict[str, int]:
         """How many ids of each object kind this seed's streams have handed out."""
         with self._lock:

@@ -18,8 +18,12 @@ STORES = "vector_stores"
 VECTOR_STORE_FILES = "vector_store_files"
 FILE_BATCHES = "file_batches"
 META = "meta"
-IDS = "ids"  # the id source's record in META
 MAX_POSITION = 10_000_000
+
+
+def id_position_key(seed: int, kind: str) -> str:
+    """The META record saying how many ``kind`` ids the streams of ``seed`` have drawn."""
+    return f"ids:{seed}:{kind}"
 
 
 def vsf_table(vs_id: str) -> str:
@@ -128,22 +132,12 @@ SHAPES: dict[str, dict[str, Any]] = {
         },
     },
     META: {
-        "required": ["id"],
+        "required": ["id", "drawn"],
         "properties": {
             "id": _STRING,
-            "positions": {
-                "type": "object",
-                "additionalProperties": {
-                    "type": "object",
-                    # resuming draws every id again: bounded, so a damaged record cannot
-                    # stall startup (about 3 s per million)
-                    "additionalProperties": {
-                        "type": "integer",
-                        "minimum": 0,
-                        "maximum": MAX_POSITION,
-                    },
-                },
-            },
+            # resuming draws every id again: bounded, so a damaged record cannot stall
+            # startup (about 3 s per million)
+            "drawn": {"type": "integer", "minimum": 0, "maximum": MAX_POSITION},
         },
     },
 }

@@ -33,7 +33,7 @@ from ..errors import (
     VectorStoreFileNotFound,
     VectorStoreNotFound,
 )
-from ..ids import IdSource
+from ..ids import OBJECT_KINDS, IdSource
 from ..settings import Settings
 from . import records
 from .changes import Changes, Record
@@ -41,7 +41,15 @@ from .ingestion import Outcome, failed, ingest
 from .limits import check_chunking
 from .pagination import Ordering
 from .processing import FAIL_MESSAGES, Processing, is_due
-from .records import FILES, IDS, META, STORES, batch_table, has_chunks, vsf_table
+from .records import (
+    FILES,
+    META,
+    STORES,
+    batch_table,
+    has_chunks,
+    id_position_key,
+    vsf_table,
+)
 
 if TYPE_CHECKING:  # the search engine (numpy, scipy, scikit-learn) loads on first use
     from ..search.index import SearchIndex
@@ -274,9 +282,12 @@ class BackendState:
         findings = self.blobs.recover(files, chunked)
         if findings:
             raise self._damaged(self.blobs.root, _describe_findings(findings))
-        meta = self.db.table(META).peek(IDS)
-        if meta is not None:
-            self.ids.resume(meta.get("positions", {}).get(str(self.ids.seed), {}))
+        positions = {}
+        for kind in OBJECT_KINDS:
+            record = self.db.table(META).peek(id_position_key(self.ids.seed, kind))
+            if record is not None:
+                positions[kind] = record["drawn"]
+        self.ids.resume(positions)
         for key in self.files_table.ids():
             self._file_changed(None, self._stored(FILES, key))
         for vs_id, store in stores.items():
@@ -328,8 +339,8 @@ class BackendState:
             candidate = self.ids.new(kind)
             if not taken(candidate):
                 break
-        meta = self.changes.get(META, IDS) or self.changes.add(META, {"id": IDS, "positions": {}})
-        meta.setdefault("positions", {})[str(self.ids.seed)] = self.ids.positions()
+        key = id_position_key(self.ids.seed, kind)
+        self.changes.add(META, {"id": key, "drawn": self.ids.drawn(kind)})
         return candidate
 
     # -- lookups that raise the API's 404s ----------------------------------------------------

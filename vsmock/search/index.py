@@ -89,6 +89,8 @@ FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
 
 SCORE_DECIMALS = 12
+SHORT_QUERY = 32  # distinct query terms up to which plain Python loops beat array set-up
+LONG_QUERY_BIGRAMS = 32  # query bigrams above which the re-rank's tighter bounds pay
 SEAL_ROWS = 1024
 ANALYZE_BATCH = 1 << 16  # tokens analysed and mapped to term ids at a time by ``add``
 MEMO_SIZE = 256  # searches remembered per index (results, until the contents change)
@@ -372,6 +374,8 @@ class SearchIndex:
     def _plan(self, text: str) -> _Plan:
         tokens = analyze(text)
         counts = Counter(tokens)  # distinct terms in order of first appearance
+        if len(counts) <= SHORT_QUERY:
+            return self._plan_short(tokens, counts)
         live = [self._vocab.live_id(term) for term in counts]
         ids: list[int] = []
         qtf: list[int] = []
@@ -381,15 +385,7 @@ class SearchIndex:
                 qtf.append(counts[term])
         if not ids:
             return _Plan([], [], np.zeros(0, dtype=np.int64), 0)
-        # Plain Python floats, summed in term order as scikit-learn's l2 normalisation of a
-        # sparse row does.
-        idf = self._idf[ids].tolist()
-        w = [q * f for q, f in zip(qtf, idf, strict=True)]
-        total = 0.0
-        for x in w:
-            total += x * x
-        norm = math.sqrt(total)
-        coefs = [x / norm * f for x, f in zip(w, idf, strict=True)]
+        coefs = self._weights(ids, qtf)
         if len(tokens) < 2:
             return _Plan(ids, coefs, np.zeros(0, dtype=np.int64), 0)
         # Bigrams, vectorised: every token as the index of its term among the distinct ones.
@@ -403,7 +399,72 @@ class SearchIndex:
         codes = unique(first[known] * len(self._vocab) + second[known])
         return _Plan(ids, coefs, codes, int(pairs.size))
 
+    def _weights(self, ids: list[int], qtf: list[int]) -> list[float]:
+        """Per query term: idf times its l2-normalised weight, in plain Python floats summed
+        in term order, as scikit-learn's normalisation of a sparse row does."""
+        idf = self._idf[ids].tolist()
+        w = [q * f for q, f in zip(qtf, idf, strict=True)]
+        total = 0.0
+        for x in w:
+            total += x * x
+        norm = math.sqrt(total)
+        return [x / norm * f for x, f in zip(w, idf, strict=True)]
+
+    def _plan_short(self, tokens: list[str], counts: Counter[str]) -> _Plan:
+        """:meth:`_plan` for a query of a few terms: plain Python beats setting up arrays."""
+        ids: list[int] = []
+        qtf: list[int] = []
+        for term in sorted(counts):
+            i = self._vocab.live_id(term)
+            if i is not None:
+                ids.append(i)
+                qtf.append(counts[term])
+        if not ids:
+            return _Plan([], [], np.zeros(0, dtype=np.int64), 0)
+        pairs = dict.fromkeys(zip(tokens, tokens[1:], strict=False))
+        width = len(self._vocab)
+        codes: set[int] = set()
+        for first, second in pairs:
+            a, b = self._vocab.live_id(first), self._vocab.live_id(second)
+            if a is not None and b is not None:
+                codes.add(a * width + b)
+        coefs = self._weights(ids, qtf)
+        return _Plan(ids, coefs, np.array(sorted(codes), dtype=np.int64), len(pairs))
+
     def _cosine(self, plan: _Plan) -> FloatArray:
+        if len(plan.ids) <= SHORT_QUERY:
+            return self._cosine_short(plan)
+        return self._cosine_long(plan)
+
+    def _cosine_short(self, plan: _Plan) -> FloatArray:
+        """:meth:`_cosine_long` for a few terms: the same postings, in the same order, with a
+        slice per term instead of arrays of positions."""
+        view = self._view
+        assert view is not None
+        acc = np.zeros(view.n_rows, dtype=np.float64)
+        for seg, start in zip(self._segments, view.starts.tolist(), strict=True):
+            indptr = seg.matrix.indptr
+            post_rows = seg.matrix.indices
+            counts = seg.counts
+            rows_parts = []
+            w_parts = []
+            for t, coef in zip(plan.ids, plan.coefs, strict=True):
+                if t >= seg.n_cols:
+                    continue
+                lo, hi = indptr[t], indptr[t + 1]
+                if lo == hi:
+                    continue
+                rows_parts.append(post_rows[lo:hi])
+                w_parts.append(coef * counts[lo:hi])
+            if not rows_parts:
+                continue
+            acc[start : start + seg.n_rows] = np.bincount(
+                np.concatenate(rows_parts), np.concatenate(w_parts), minlength=seg.n_rows
+            )
+        acc *= self._inv_norm
+        return acc
+
+    def _cosine_long(self, plan: _Plan) -> FloatArray:
         """Cosine similarity of every row (dense, tombstoned rows 0) with the query.
 
         Per segment, the postings of the query's terms are gathered in the plan's term order
@@ -473,10 +534,11 @@ class SearchIndex:
             low = float(np.partition(cos, cos.size - limit)[cos.size - limit])
             floor = max(floor, ranking.lowest_cosine(low, w) - _EPS)
         cand = np.flatnonzero(cos > floor)
-        if w > 0 and cand.size > limit:
-            # A tighter bound: a row's coverage is at most its number of adjacent pairs over
-            # the query's number of bigrams (long queries: a small fraction), so its score at
-            # most ``bound``; it must reach both ``low`` and the threshold.
+        if w > 0 and cand.size > limit and plan.n_bigrams > LONG_QUERY_BIGRAMS:
+            # A long query: a tighter bound. A row's coverage is at most its number of
+            # adjacent pairs over the query's number of bigrams (a small fraction), so its
+            # score at most ``bound``; it must reach both ``low`` and the threshold. (For a
+            # short query the bound is about 1 and would only cost time.)
             cap = ranking.coverage_bound(view.n_tokens[cand], plan.bigrams.size, plan.n_bigrams)
             bound = ranking.boost(cos[cand], cap, w)
             keep = bound > max(low, threshold) - _EPS
