@@ -39,11 +39,9 @@ lost silently.
 
 from __future__ import annotations
 
-import contextlib
 import json
 import os
-from collections.abc import Callable, Iterator, Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 from types import MappingProxyType
 from typing import Any
@@ -77,13 +75,11 @@ class DamagedState(Exception):
         self.path = path
 
 
-@dataclass(frozen=True)
-class Write:
-    """One record change: ``record`` None deletes ``key`` from ``table``."""
+# One operation's changes to one table: (documents put, ids deleted).
+TableChanges = tuple[dict[str, dict[str, Any]], list[str]]
 
-    table: str
-    key: str
-    record: dict[str, Any] | None
+
+_EMPTY: dict[str, Any] = {}  # an absent table's documents (never written to)
 
 
 class RecordTable(Table):
@@ -97,9 +93,15 @@ class RecordTable(Table):
 
     document_id_class = str  # type: ignore[assignment]
 
-    def write(self, puts: dict[str, dict[str, Any]], deletes: list[str]) -> None:
-        storage = self._storage
+    def __init__(
+        self, storage: Storage, name: str, cache_size: int = 0, persist_empty: bool = False
+    ):
+        super().__init__(storage, name, cache_size=cache_size, persist_empty=persist_empty)
         assert isinstance(storage, LogStorage)
+        self._log = storage
+
+    def write(self, puts: dict[str, dict[str, Any]], deletes: list[str]) -> None:
+        storage = self._log
         tables = storage.read()
         raw = tables.get(self.name)
         if raw is None:
@@ -111,8 +113,9 @@ class RecordTable(Table):
         self.clear_cache()
 
     def _raw(self) -> dict[str, Any]:
-        raw: dict[str, Any] = self._read_table()
-        return raw
+        """The stored documents: TinyDB's ``_read_table``, minus its layers (every read of
+        a record comes here)."""
+        return self._log.tables.get(self._name, _EMPTY)
 
     def peek(self, doc_id: str) -> Mapping[str, Any] | None:
         """One record as stored, read-only (not copied)."""
@@ -170,6 +173,11 @@ class LogStorage(Storage):
     def read(self) -> dict[str, dict[str, Any]]:
         return self._tables
 
+    @property
+    def tables(self) -> dict[str, dict[str, Any]]:
+        """Every table's documents, as stored (for reading)."""
+        return self._tables
+
     def write(self, data: dict[str, dict[str, Any]]) -> None:
         """TinyDB's whole-database write: only ``drop_tables()`` (a reset) comes here, with a
         fresh dict. Every other change arrives through :meth:`record` and :meth:`drop`."""
@@ -204,16 +212,14 @@ class LogStorage(Storage):
         if not self._held:
             self._flush()
 
-    @contextlib.contextmanager
-    def transaction(self) -> Iterator[None]:
-        """Every write inside becomes one log line, appended when the block ends."""
+    def hold(self) -> None:
+        """Until :meth:`release`, every change goes into one log line."""
         self._held += 1
-        try:
-            yield
-        finally:
-            self._held -= 1
-            if not self._held:
-                self._flush()
+
+    def release(self) -> None:
+        self._held -= 1
+        if not self._held:
+            self._flush()
 
     # -- persistence -------------------------------------------------------------------------
     def _flush(self) -> None:
@@ -460,24 +466,20 @@ class Database(TinyDB):
         assert isinstance(table, RecordTable)
         return table
 
-    def apply(self, writes: Sequence[Write], drops: Sequence[str] = ()) -> None:
-        """One operation's changes, as one log line: every ``Write`` in ``writes``, then
-        every table in ``drops`` dropped."""
+    def apply(self, changes: Mapping[str, TableChanges], drops: Sequence[str] = ()) -> None:
+        """One operation's changes, as one log line: per table, the documents it puts and
+        the ids it deletes; then every table in ``drops`` dropped."""
         storage = self.storage
         assert isinstance(storage, LogStorage)
-        by_table: dict[str, tuple[dict[str, Any], list[str]]] = {}
-        for write in writes:
-            puts, deletes = by_table.setdefault(write.table, ({}, []))
-            if write.record is None:
-                deletes.append(write.key)
-            else:
-                puts[write.key] = write.record
-        with storage.transaction():
-            for name, (puts, deletes) in by_table.items():
+        storage.hold()
+        try:
+            for name, (puts, deletes) in changes.items():
                 self.table(name).write(puts, deletes)
             for name in drops:
                 storage.drop(name)
                 self._tables.pop(name, None)
+        finally:
+            storage.release()
 
     def table_names(self) -> list[str]:
         return list(self.storage.read() or {})

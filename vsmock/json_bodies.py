@@ -38,11 +38,8 @@ def _constant(name: str) -> Any:
     raise _Refused(f"{name} is not a JSON number")
 
 
-def _float(text: str) -> float:
-    value = float(text)
-    if not math.isfinite(value):
-        raise _Refused(f"the number {text[:40]} is too large for a double")
-    return value
+_DECODER = json.JSONDecoder(parse_constant=_constant)  # built once: json.loads with a hook
+# would build one per call
 
 
 def invalid(reason: str) -> InvalidRequest:
@@ -51,10 +48,10 @@ def invalid(reason: str) -> InvalidRequest:
 
 def parse(raw: bytes, encoding: str = "utf-8") -> Any:
     """The body as JSON (None when empty); raises :class:`InvalidRequest` otherwise."""
-    if not raw.strip():
+    if not raw or raw.isspace():
         return None
     try:
-        value = json.loads(raw.decode(encoding), parse_constant=_constant, parse_float=_float)
+        value = _DECODER.decode(raw.decode(encoding))
     except RecursionError:
         raise invalid(f"it is nested more than {MAX_DEPTH} levels deep") from None
     except _Refused as exc:
@@ -70,16 +67,28 @@ def parse(raw: bytes, encoding: str = "utf-8") -> Any:
 
 
 def _problem(value: Any) -> str | None:
-    """What makes a parsed body unacceptable (its depth), or None; iterative."""
+    """What makes a parsed body unacceptable (its depth, a number too large for a double,
+    which ``json`` reads as an infinity), or None; iterative, visiting containers only."""
+    kind = type(value)
+    if kind is float:
+        return None if math.isfinite(value) else _TOO_LARGE
+    if kind is not dict and kind is not list:
+        return None
     stack: list[tuple[Any, int]] = [(value, 1)]
     while stack:
         item, depth = stack.pop()
-        kind = type(item)
-        if kind is dict or kind is list:
-            if depth > MAX_DEPTH:
-                return f"it is nested more than {MAX_DEPTH} levels deep"
-            stack.extend((child, depth + 1) for child in (item.values() if kind is dict else item))
+        for child in item.values() if type(item) is dict else item:
+            kind = type(child)
+            if kind is dict or kind is list:
+                if depth >= MAX_DEPTH:
+                    return f"it is nested more than {MAX_DEPTH} levels deep"
+                stack.append((child, depth + 1))
+            elif kind is float and not math.isfinite(child):
+                return _TOO_LARGE
     return None
+
+
+_TOO_LARGE = "a number in it is too large for a double"
 
 
 def describe(raw: bytes) -> tuple[bool, Any]:

@@ -26,19 +26,22 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..database import Database, Write
+from ..database import Database, TableChanges
 
 Record = dict[str, Any]
 OnChange = Callable[[str, Record | None, Record | None], None]
+
+
+_NESTED = (dict, list)
 
 
 def clone(value: Any) -> Any:
     """A deep copy of JSON-shaped data (dicts, lists, scalars)."""
     kind = type(value)
     if kind is dict:
-        return {k: clone(v) for k, v in value.items()}
+        return {k: clone(v) if type(v) in _NESTED else v for k, v in value.items()}
     if kind is list:
-        return [clone(v) for v in value]
+        return [clone(v) if type(v) in _NESTED else v for v in value]
     return value
 
 
@@ -98,7 +101,7 @@ class Changes:
     def flush(self) -> None:
         """Write every staged difference (one log line), then update the views."""
         dropped = set(self._drops)
-        writes: list[Write] = []
+        tables: dict[str, TableChanges] = {}
         notes: list[tuple[str, Record | None, Record | None]] = []
         for table in self._drops:
             for record in self._db.table(table).values():
@@ -108,17 +111,23 @@ class Changes:
             if table in dropped or work == stored:
                 continue
             written = clone(work) if work is not None else None
-            writes.append(Write(table, key, written))
+            puts, deletes = tables.get(table) or tables.setdefault(table, ({}, []))
+            if written is None:
+                deletes.append(key)
+            else:
+                puts[key] = written
             notes.append((table, stored, written))
             entry[0] = written  # a later change to the working copy is a new difference
-        if writes or self._drops:
-            self._db.apply(writes, self._drops)
+        if tables or self._drops:
+            self._db.apply(tables, self._drops)
         self._drops = []
+        self._abort = []  # what is written is no longer undone
         for table, old, new in notes:
             self._on_change(table, old, new)
-        after, self._after, self._abort = self._after, [], []
-        for action in after:
-            action()
+        if self._after:
+            after, self._after = self._after, []
+            for action in after:
+                action()
 
     def abort(self) -> None:
         """Forget every staged change and undo the staged work on files."""

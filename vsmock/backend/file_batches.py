@@ -134,7 +134,7 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
 
     @operation
     def get_vector_store_file_batch(self, *, vector_store_id: str, batch_id: str) -> dict[str, Any]:
-        self._store(vector_store_id)
+        self._store_view(vector_store_id)
         batch = self._batch(vector_store_id, batch_id)
         for vsf in self._members(batch):
             self._poll(vsf)
@@ -171,7 +171,7 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
         before: str | None = None,
         filter: str | None = None,
     ) -> dict[str, Any]:
-        self._store(vector_store_id)
+        self._store_view(vector_store_id)
         batch = self._batch(vector_store_id, batch_id)
         self.commit()
         return self._file_page(

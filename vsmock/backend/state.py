@@ -345,12 +345,22 @@ class BackendState:
 
     # -- lookups that raise the API's 404s ----------------------------------------------------
     def _store(self, vs_id: str) -> Record:
-        """A working copy of the store (finishing the files that time has made due)."""
+        """A working copy of the store, for an operation that may change it (finishing the
+        files that time has made due)."""
         store = self.changes.get(STORES, vs_id)
         if store is None:
             raise VectorStoreNotFound(vs_id)
         self._settle(vs_id)
         return store
+
+    def _store_view(self, vs_id: str) -> Mapping[str, Any]:
+        """The store as stored, read-only, for an operation that does not change it (its
+        files may change: the ones time has made due are finished)."""
+        store = self.stores_table.peek(vs_id)
+        if store is None:
+            raise VectorStoreNotFound(vs_id)
+        self._settle(vs_id)
+        return cast(Mapping[str, Any], store)
 
     def _live_store(self, vs_id: str) -> Record:
         """A store that may still be written to and searched."""

@@ -92,7 +92,7 @@ class VectorStoreFilesMixin(BackendState):
         before: str | None = None,
         filter: str | None = None,
     ) -> dict[str, Any]:
-        self._store(vector_store_id)
+        self._store_view(vector_store_id)
         self.commit()
         return self._file_page(
             vector_store_id,
@@ -106,7 +106,7 @@ class VectorStoreFilesMixin(BackendState):
 
     @operation
     def get_vector_store_file(self, *, vector_store_id: str, file_id: str) -> dict[str, Any]:
-        self._store(vector_store_id)
+        self._store_view(vector_store_id)
         vsf = self._vsf(vector_store_id, file_id)
         self._poll(vsf)
         self.commit()
@@ -116,7 +116,7 @@ class VectorStoreFilesMixin(BackendState):
     def update_vector_store_file_attributes(
         self, *, vector_store_id: str, file_id: str, body: dict[str, Any]
     ) -> dict[str, Any]:
-        self._store(vector_store_id)
+        self._store_view(vector_store_id)
         vsf = self._vsf(vector_store_id, file_id)
         vsf["attributes"] = check_map("attributes", body.get("attributes"), strings_only=False)
         self.commit()
@@ -135,7 +135,7 @@ class VectorStoreFilesMixin(BackendState):
         self, *, vector_store_id: str, file_id: str
     ) -> dict[str, Any]:
         """The parsed text of a file, one item per chunk (empty until it is completed)."""
-        self._store(vector_store_id)
+        self._store_view(vector_store_id)
         vsf = self._vsf(vector_store_id, file_id)
         texts = self._chunks_of(vector_store_id, file_id) if vsf["status"] == "completed" else []
         return {

@@ -103,7 +103,7 @@ class VectorStoresMixin(BackendState):
     @operation
     def get_vector_store(self, *, vector_store_id: str) -> dict[str, Any]:
         """A retrieve of the store is a status read of each of its in-progress files."""
-        store = self._store(vector_store_id)
+        store = self._store_view(vector_store_id)
         table = vsf_table(vector_store_id)
         for file_id in sorted(self._pending.get(vector_store_id, ())):
             vsf = self.changes.get(table, file_id)
@@ -131,7 +131,7 @@ class VectorStoresMixin(BackendState):
 
     @operation
     def delete_vector_store(self, *, vector_store_id: str) -> dict[str, Any]:
-        self._store(vector_store_id)
+        self._store_view(vector_store_id)
         self.changes.drop(vsf_table(vector_store_id))
         self.changes.drop(batch_table(vector_store_id))
         self.changes.remove(STORES, vector_store_id)
