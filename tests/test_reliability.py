@@ -1031,3 +1031,40 @@ def test_memory_stays_flat_over_10000_create_delete_cycles() -> None:
     assert rss1 - rss0 < 16 * 1024, "memory grew over the cycles"
     assert objects1 - objects0 < 2_000, "objects accumulate over the cycles"
     assert fds1 <= fds0, "file descriptors leak"
+
+
+def test_health_answers_while_a_large_file_is_ingested(tmp_path: Path) -> None:
+    """Extracting, chunking and indexing a large file runs off the event loop (and its
+    extraction before the backend's lock): the server keeps answering meanwhile."""
+    rng = random.Random(SEED)
+    big = " ".join(rng.choice(WORDS) for _ in range(1_500_000)).encode()  # ~10 MB
+    server = start_serve("--api-key", KEY)
+    try:
+        with api(server.base_url) as client:
+            file_id = client.post(
+                "/files", files={"file": ("big.txt", big)}, data={"purpose": "assistants"}
+            ).json()["id"]
+            store = client.post("/vector_stores", json={"name": "big"}).json()["id"]
+        events: list[str] = []
+
+        def attach() -> None:
+            with api(server.base_url) as client:
+                response = client.post(f"/vector_stores/{store}/files", json={"file_id": file_id})
+                assert response.status_code == 200, response.text
+            events.append("attached")
+
+        worker = threading.Thread(target=attach)
+        worker.start()
+        time.sleep(0.2)  # the attach is under way
+        answered = 0
+        with httpx.Client(base_url=server.url, timeout=30) as admin:
+            while worker.is_alive() and answered < 5:
+                health = admin.get("/__admin/health", headers={"Authorization": f"Bearer {KEY}"})
+                assert health.status_code == 200
+                events.append("health")
+                answered += 1
+        worker.join()
+    finally:
+        server.stop()
+    print(f"health answered {answered} times while a 10 MB file was being attached")
+    assert events[:1] == ["health"], events  # before the attach was done

@@ -109,3 +109,32 @@ def test_damaged_state_is_a_clear_startup_error(tmp_path: Path) -> None:
     assert result.returncode == 2
     assert str(log) in result.stderr and "damaged" in result.stderr
     assert "--data-dir" in result.stderr  # the way out
+
+
+def test_a_restart_with_the_same_seed_never_hands_out_a_deleted_objects_id(
+    tmp_path: Path,
+) -> None:
+    """The id source's position is kept with the state: the same seed on the same data
+    directory continues the sequence instead of starting it again."""
+    proc = start_serve("--data-dir", str(tmp_path), "--seed", "7")
+    try:
+        client = sdk(proc.base_url)
+        gone_file = client.files.create(file=("a.txt", b"alpha"), purpose="assistants")
+        gone_store = client.vector_stores.create(name="gone", file_ids=[gone_file.id])
+        batch = client.vector_stores.file_batches.create(gone_store.id, file_ids=[gone_file.id])
+        client.vector_stores.delete(gone_store.id)
+        client.files.delete(gone_file.id)
+    finally:
+        proc.stop()
+    proc = start_serve("--data-dir", str(tmp_path), "--seed", "7")
+    try:
+        client = sdk(proc.base_url)
+        new_file = client.files.create(file=("b.txt", b"beta"), purpose="assistants")
+        new_store = client.vector_stores.create(name="new", file_ids=[new_file.id])
+        new_batch = client.vector_stores.file_batches.create(new_store.id, file_ids=[new_file.id])
+        assert new_file.id != gone_file.id
+        assert new_store.id != gone_store.id
+        assert new_batch.id != batch.id
+        assert [s.id for s in client.vector_stores.list()] == [new_store.id]
+    finally:
+        proc.stop()
