@@ -260,7 +260,7 @@ def serve_starlette(port: int, bodies_path: Path) -> None:
 def document(index: int, n_chunks: int) -> bytes:
     """FAQ-like words, different for every file, cut to exactly ``n_chunks`` chunks of 100
     tokens as vsmock counts them."""
-    from vsmock.chunking import chunk_text
+    from vsmock.ingest.chunking import chunk_text
 
     rng = random.Random(index)
     words = " ".join(QUERIES).split()

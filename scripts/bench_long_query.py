@@ -19,7 +19,7 @@ of them and pseudo-words made of syllables:
 
 Then it:
 
-* ingests it as one file through ``vsmock.backend.ingestion.ingest`` (extraction and
+* ingests it as one file through ``vsmock.ingest.outcome.ingest`` (extraction and
   ``auto`` chunking: 800 tokens, 400 of overlap), indexes the chunks with
   ``SearchIndex.add`` and runs one search (sealing, norms, counts); it prints the time of
   each step and the process's memory: the RSS before ingesting (the libraries and the
@@ -49,7 +49,7 @@ ROOT = Path(__file__).resolve().parents[1]
 if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
-from vsmock.backend.ingestion import ingest  # noqa: E402
+from vsmock.ingest.outcome import ingest  # noqa: E402
 from vsmock.search.index import SearchIndex  # noqa: E402
 
 FAQ_VARIATION = 0.05  # share of the FAQ's words replaced by another word

@@ -40,8 +40,8 @@ COLD_START = """
 import http.client, json, time
 c0 = time.process_time()
 t0 = time.perf_counter()
-from vsmock.app import create_app
-from vsmock.server import ThreadedServer
+from vsmock.http.app import create_app
+from vsmock.http.uvicorn_adapter import ThreadedServer
 t1 = time.perf_counter()
 app = create_app()
 t2 = time.perf_counter()
@@ -109,7 +109,7 @@ def cold_start(runs: int) -> dict[str, float]:
 
 
 def reset_cost(rounds: int) -> dict[str, float]:
-    from vsmock.app import create_app
+    from vsmock.http.app import create_app
 
     app = create_app()
     runtime = app.runtime
@@ -181,8 +181,8 @@ def breakdown(rounds: int) -> dict[str, tuple[float, float]]:
     import openai
     import uvicorn  # noqa: F401 - imported before timing
 
+    from vsmock.http.uvicorn_adapter import ThreadedServer
     from vsmock.plugin.session import ServerOptions, SessionServer
-    from vsmock.server import ThreadedServer
 
     async def bare(scope: Any, receive: Any, send: Any) -> None:
         await send({"type": "http.response.start", "status": 200, "headers": []})

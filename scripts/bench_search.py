@@ -249,8 +249,8 @@ def doc_text(chunks: Sequence[str]) -> str:
 
 def chunk_tokens(corpus: Corpus) -> int:
     """A static chunk size giving about ``CHUNKS_PER_DOC`` chunks per synthetic document."""
-    from vsmock.chunking import MIN_CHUNK_TOKENS
-    from vsmock.tokens import count_tokens
+    from vsmock.ingest.chunking import MIN_CHUNK_TOKENS
+    from vsmock.ingest.tokens import count_tokens
 
     sample = corpus.docs[:TOKEN_SAMPLE_DOCS]
     per_doc = statistics.mean(count_tokens(doc_text(chunks)) for _, chunks in sample)
@@ -281,8 +281,8 @@ def serve_child(n_chunks: int, n_queries: int) -> int:
     """Child mode: ingest the corpus in-process, serve it, report, wait for stdin to close."""
     import io
 
-    from vsmock.app import create_app
-    from vsmock.server import ThreadedServer
+    from vsmock.http.app import create_app
+    from vsmock.http.uvicorn_adapter import ThreadedServer
 
     corpus = make_corpus(n_chunks, n_queries)
     max_tokens = chunk_tokens(corpus)

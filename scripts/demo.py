@@ -16,7 +16,7 @@ from pathlib import Path
 
 import httpx
 
-from vsmock.app import create_app
+from vsmock.http.app import create_app
 from vsmock.scenarios import Interaction, Request, ScenarioError, load_scenario, replay
 from vsmock.scenarios.bodies import parse_raw
 from vsmock.scenarios.summary import answer_lines, request_line

@@ -22,9 +22,9 @@ from typing import Any
 import httpx
 import openai
 
-from vsmock.app import create_app
+from vsmock.http.app import create_app
+from vsmock.http.uvicorn_adapter import running
 from vsmock.scenarios import Scenario, load_scenario, replay
-from vsmock.server import running
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCUMENTS = ROOT / "fixtures" / "documents"

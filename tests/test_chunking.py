@@ -1,4 +1,4 @@
-"""Tests for vsmock.tokens and vsmock.chunking."""
+"""Tests for vsmock.ingest.tokens and vsmock.ingest.chunking."""
 
 from __future__ import annotations
 
@@ -8,15 +8,15 @@ import tracemalloc
 
 import pytest
 
-import vsmock.tokens as tokens_module
-from vsmock.chunking import (
+import vsmock.ingest.tokens as tokens_module
+from vsmock.ingest.chunking import (
     AUTO_MAX_TOKENS,
     AUTO_OVERLAP_TOKENS,
     Chunk,
     chunk_text,
     usage_bytes,
 )
-from vsmock.tokens import count_tokens, token_ends, token_spans
+from vsmock.ingest.tokens import count_tokens, token_ends, token_spans
 
 PROSE = (
     "It was the best of times, it was the worst of times, it was the age of wisdom, "

@@ -205,10 +205,10 @@ def test_cli_good_flags_still_start_the_server(tmp_path: Path) -> None:
 def test_the_cli_and_the_admin_route_bound_processing_alike() -> None:
     import yaml
 
-    from vsmock.app import admin_spec_path
+    from vsmock.contract import documents
     from vsmock.settings import MAX_POLL_AFTER_MS, MAX_PROCESSING_POLLS, MAX_PROCESSING_SECONDS
 
-    spec = yaml.safe_load(admin_spec_path().read_text())
+    spec = yaml.safe_load(documents.admin_path().read_text())
     body = spec["paths"]["/processing"]["post"]["requestBody"]["content"]["application/json"]
     fields = body["schema"]["properties"]
     assert fields["polls"]["maximum"] == MAX_PROCESSING_POLLS

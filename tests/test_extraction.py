@@ -1,4 +1,4 @@
-"""Tests for vsmock.extraction: supported types, failures and hostile input."""
+"""Tests for vsmock.ingest.extraction: supported types, failures and hostile input."""
 
 from __future__ import annotations
 
@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from vsmock import extraction
-from vsmock.extraction import (
+from vsmock.ingest import extraction
+from vsmock.ingest.extraction import (
     SUPPORTED_EXTENSIONS,
     ExtractionError,
     InvalidFile,

@@ -401,8 +401,8 @@ def test_fuzz_stateful_server_and_its_fast_path(tmp_path: Path) -> None:
     contract's operations without Connexion's middleware, so every request goes to an app
     with it and one without it: the answers must be equal to the byte, headers in order,
     and so must the server errors they record."""
-    from vsmock.app import create_app
-    from vsmock.server import running
+    from vsmock.http.app import create_app
+    from vsmock.http.uvicorn_adapter import running
 
     settings = {"api_key": KEY, "seed": SEED, "now": float(NOW)}
     fast, slow = create_app(**settings), create_app(fastpath=False, **settings)

@@ -138,7 +138,7 @@ def test_advancing_past_year_9999_is_a_400_naming_advance_seconds(server: ServeP
 
 
 def test_the_plugin_controls_refuse_what_the_routes_refuse(server: ServeProcess) -> None:
-    from vsmock.plugin.controls import ControlError, set_clock, set_processing
+    from vsmock.plugin.checked_controls import ControlError, set_clock, set_processing
     from vsmock.runtime import Runtime
     from vsmock.settings import Settings
 

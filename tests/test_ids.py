@@ -7,7 +7,7 @@ import re
 
 import pytest
 
-from vsmock.ids import KINDS, IdSource, draw
+from vsmock.control.ids import KINDS, IdSource, draw
 
 
 @pytest.mark.parametrize("kind", sorted(KINDS))

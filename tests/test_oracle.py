@@ -44,8 +44,8 @@ from hypothesis.stateful import (
 )
 from oracle_model import DAY, Expected, Model, Store
 
-from vsmock.app import create_app
-from vsmock.server import ThreadedServer
+from vsmock.http.app import create_app
+from vsmock.http.uvicorn_adapter import ThreadedServer
 
 SEED = 20_261_127
 T0 = 1_750_000_000

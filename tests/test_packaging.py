@@ -32,7 +32,7 @@ def test_pip_install_then_serve(tmp_path: Path) -> None:
         timeout=600,
     )
     shown = subprocess.run(
-        [str(python), "-c", "import vsmock.app as a; print(a.spec_path())"],
+        [str(python), "-c", "import vsmock.contract.documents as d; print(d.openapi_path())"],
         capture_output=True,
         text=True,
         check=True,

@@ -22,7 +22,7 @@ with warnings.catch_warnings():  # connexion's deprecation notices
     import scipy.sparse  # noqa: F401
     import sklearn.feature_extraction.text  # noqa: F401
 
-    import vsmock.app  # noqa: F401
+    import vsmock.http.app  # noqa: F401
     import vsmock.search.index  # noqa: F401
 
 pytest_plugins = ["pytester"]
@@ -38,7 +38,7 @@ import httpx
 import openai
 import pytest
 
-from vsmock.ids import IdSource
+from vsmock.control.ids import IdSource
 from vsmock.pytest_plugin import Vsmock
 
 pytestmark = pytest.mark.vsmock(now=1_700_000_000)
@@ -226,7 +226,7 @@ def test_server_errors_fail_the_test_that_caused_them(pytester: pytest.Pytester)
     assert exception.startswith("vsmock: the server had an error while this test ran:")
     assert (
         exception.index("Traceback (most recent call last):")
-        < exception.index('vsmock/handlers/vector_stores.py", line')
+        < exception.index('vsmock/http/handlers/vector_store_routes.py", line')
         < exception.index('test_vsmock_server_errors.py", line 6, in boom')
     )
     assert exception.rstrip().endswith(

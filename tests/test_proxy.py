@@ -21,9 +21,9 @@ import pytest
 from conftest import ROOT
 from starlette.types import Receive, Scope, Send
 
-from vsmock.app import create_app
-from vsmock.proxy import Exchange, ProxyApp, create_proxy_app
-from vsmock.server import ThreadedServer, running
+from vsmock.http.app import create_app
+from vsmock.http.uvicorn_adapter import ThreadedServer, running
+from vsmock.proxy.forwarding import Exchange, ProxyApp, create_proxy_app
 
 SECRET = "sk-live-DO-NOT-LEAK-1234567890"
 TAMPERED_STORE = {

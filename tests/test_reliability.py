@@ -848,7 +848,7 @@ def _operations(spec_path: Path) -> list[tuple[str, str]]:
 
 
 API_OPERATIONS = _operations(ROOT / "openapi.yaml")
-ADMIN_OPERATIONS = _operations(ROOT / "vsmock" / "admin.yaml")
+ADMIN_OPERATIONS = _operations(ROOT / "vsmock" / "contract" / "admin.yaml")
 
 
 def test_every_contract_operation_is_checked() -> None:
@@ -947,7 +947,7 @@ class InProcess:
     """The app driven directly through ASGI (no sockets): fast and measurable."""
 
     def __init__(self, **settings: Any):
-        from vsmock.app import create_app
+        from vsmock.http.app import create_app
 
         self.app = create_app(**settings)
 

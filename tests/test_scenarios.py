@@ -14,8 +14,9 @@ import pytest
 from conftest import ROOT, ServeProcess
 from starlette.types import Receive, Scope, Send
 
-from vsmock.app import VsmockApp, create_app
 from vsmock.cli import main
+from vsmock.http.app import VsmockApp, create_app
+from vsmock.http.uvicorn_adapter import ThreadedServer, running
 from vsmock.scenarios import (
     ScenarioError,
     ScenarioMismatch,
@@ -27,7 +28,6 @@ from vsmock.scenarios import (
 )
 from vsmock.scenarios.bodies import decode, encode, split_multipart
 from vsmock.scenarios.paths import PathPattern
-from vsmock.server import ThreadedServer, running
 
 SCENARIOS = ROOT / "fixtures" / "scenarios"
 DOCS = ROOT / "fixtures" / "documents"

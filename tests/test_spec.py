@@ -47,10 +47,10 @@ from openai.types import vector_stores as vs_types
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator, validate
 
-from vsmock.app import ShippedSpecification
+from vsmock.http.app import ShippedSpecification
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
-ADMIN_SPEC_PATH = SPEC_PATH.parent / "vsmock" / "admin.yaml"
+ADMIN_SPEC_PATH = SPEC_PATH.parent / "vsmock" / "contract" / "admin.yaml"
 
 EXPECTED_OPERATION_IDS = {
     "listFiles",

@@ -24,7 +24,7 @@ def test_a_server_process_never_loads_what_it_does_not_use() -> None:
         import gc, sys
         from vsmock.startup import Deferred, lean_imports, settled
         lean_imports()
-        from vsmock.app import create_app
+        from vsmock.http.app import create_app
         app = create_app()
         settled()
         assert gc.isenabled() and gc.get_freeze_count() > 0
@@ -61,7 +61,7 @@ def test_an_app_built_in_process_keeps_its_modules() -> None:
     seen = run(
         """
         import gc, sys
-        from vsmock.app import create_app
+        from vsmock.http.app import create_app
         from vsmock.startup import ABSENT, Deferred
         create_app()
         import httpx

@@ -19,8 +19,8 @@ from openapi_schema_validator import OAS30Validator
 from referencing import Registry, Resource
 from referencing.jsonschema import DRAFT4
 
-from vsmock.app import create_app
-from vsmock.server import ThreadedServer, running
+from vsmock.http.app import create_app
+from vsmock.http.uvicorn_adapter import ThreadedServer, running
 
 NOW = 1_700_000_000
 AUTH = {"Authorization": "Bearer My API Key"}

@@ -13,8 +13,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit
 
-from .clock import LATEST
-from .settings import (
+from vsmock.control.clock import LATEST
+from vsmock.settings import (
     DEFAULT_MAX_UPLOAD_BYTES,
     DEFAULT_POLL_AFTER_MS,
     MAX_POLL_AFTER_MS,
@@ -298,7 +298,7 @@ def settings_from(args: argparse.Namespace) -> Settings:
 
 
 def serve(args: argparse.Namespace) -> int:
-    from .startup import lean_imports, settled
+    from vsmock.startup import lean_imports, settled
 
     if args.data_dir is not None:
         # ``directory`` checked what it could without side effects; what only trying shows
@@ -313,9 +313,9 @@ def serve(args: argparse.Namespace) -> int:
             )
             return 2
     lean_imports()
-    from .app import API_PREFIX, create_app, preload_in_background
-    from .database import DamagedState
-    from .server import make_server
+    from vsmock.http.app import API_PREFIX, create_app, preload_in_background
+    from vsmock.http.uvicorn_adapter import make_server
+    from vsmock.storage.tinydb_adapter import DamagedState
 
     settings = settings_from(args)
     try:
@@ -371,15 +371,15 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "serve":
         return serve(args)
     if args.command == "proxy":
-        from .proxy import run_proxy
+        from vsmock.proxy.forwarding import run_proxy
 
         return run_proxy(args)
     if args.command == "record":
-        from .scenarios.record import run_record
+        from vsmock.scenarios.record import run_record
 
         return run_record(args)
     if args.command == "replay":
-        from .scenarios.replay import run_replay
+        from vsmock.scenarios.replay import run_replay
 
         return run_replay(args)
     return 2  # pragma: no cover - argparse rejects unknown commands

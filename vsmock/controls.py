@@ -1,7 +1,7 @@
 """The admin controls, applied to a runtime: one implementation behind the ``/__admin``
 routes (``handlers/admin.py``) and the pytest plugin's handle (``plugin/handle.py``).
 
-Each takes what its route takes (already validated against ``vsmock/admin.yaml``) and
+Each takes what its route takes (already validated against ``vsmock/contract/admin.yaml``) and
 returns what the route answers.
 """
 
@@ -10,12 +10,12 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from .clock import ClockError, checked
-from .errors import InvalidRequest
-from .faults import Fault
+from vsmock.control.clock import ClockError, checked
+from vsmock.control.faults import Fault
+from vsmock.errors import InvalidRequest
 
 if TYPE_CHECKING:
-    from .runtime import Runtime
+    from vsmock.runtime import Runtime
 
 
 def reset(rt: Runtime, seed: int | None = None, now: float | None = None) -> dict[str, Any]:

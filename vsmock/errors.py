@@ -2,7 +2,7 @@
 
 Each class carries its HTTP status, ``type``, ``code`` and default ``param`` as
 class data; an instance adds the message (and may override ``param``/``code``).
-One handler (``vsmock.envelope``) turns every error into::
+One handler (``vsmock.http.envelope``) turns every error into::
 
     {"error": {"message": ..., "type": ..., "param": ..., "code": ...}}
 """

@@ -25,12 +25,12 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
-from .plugin.handle import Vsmock
-from .plugin.marker import MARKER, MARKER_HELP, MarkerOptions
-from .plugin.tracebacks import trim_traceback
+from vsmock.plugin.handle import Vsmock
+from vsmock.plugin.marker import MARKER, MARKER_HELP, MarkerOptions
+from vsmock.plugin.tracebacks import trim_traceback
 
 if TYPE_CHECKING:
-    from .plugin.session import ServerOptions, SessionServer
+    from vsmock.plugin.session import ServerOptions, SessionServer
 
 __all__ = ["Vsmock"]
 
@@ -76,7 +76,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def server_options(config: pytest.Config) -> ServerOptions:
     """Command line first, then the ini file."""
-    from .plugin.session import ServerOptions
+    from vsmock.plugin.session import ServerOptions
 
     port = config.getoption("vsmock_port")
     if port is None:
@@ -104,7 +104,7 @@ def vsmock_server(pytestconfig: pytest.Config) -> Iterator[SessionServer]:
     State is shared between the tests that use it directly; ask for ``vsmock`` to get a
     freshly reset server.
     """
-    from .plugin.session import SessionServer
+    from vsmock.plugin.session import SessionServer
 
     server = SessionServer(server_options(pytestconfig))
     pytestconfig.stash[SERVER] = server

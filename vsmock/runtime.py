@@ -6,13 +6,13 @@ import threading
 import traceback
 from typing import Any
 
-from .backend import Backend
-from .clock import Clock
-from .faults import Faults
-from .ids import IdSource
-from .journal import Journal
-from .settings import Settings
-from .violations import Violations
+from vsmock.backend import Backend
+from vsmock.control.clock import Clock
+from vsmock.control.faults import Faults
+from vsmock.control.ids import IdSource
+from vsmock.control.journal import Journal
+from vsmock.control.violations import Violations
+from vsmock.settings import Settings
 
 
 class Runtime:
@@ -32,7 +32,7 @@ class Runtime:
         self._errors_lock = threading.Lock()
         self.backend: Any
         if self.mode != "stateful":  # nothing is stored in contract mode or in the proxy
-            from .stateless import StatelessBackend
+            from vsmock.stateless import StatelessBackend
 
             self.backend = StatelessBackend(settings, self.clock, self.ids)
         else:

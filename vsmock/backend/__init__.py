@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from .file_batches import FileBatchesMixin
-from .files import FilesMixin
-from .search import SearchMixin
-from .vector_stores import VectorStoresMixin
+from vsmock.backend.file_batches import FileBatchesMixin
+from vsmock.backend.files import FilesMixin
+from vsmock.backend.store_search import SearchMixin
+from vsmock.backend.vector_stores import VectorStoresMixin
 
 
 class Backend(FilesMixin, VectorStoresMixin, FileBatchesMixin, SearchMixin):

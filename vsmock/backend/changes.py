@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from ..database import Database, TableChanges
+from vsmock.storage.tinydb_adapter import Database, TableChanges
 
 Record = dict[str, Any]
 OnChange = Callable[[str, Record | None, Record | None], None]

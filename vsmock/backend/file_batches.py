@@ -6,11 +6,11 @@ from collections import Counter
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import FileBatchNotFound, InvalidRequest
-from .limits import check_chunking, check_map
-from .records import batch_table, has_chunks, vsf_table
-from .state import BackendState, Prepared, operation
-from .vector_store_files import VectorStoreFilesMixin
+from vsmock.backend.limits import check_chunking, check_map
+from vsmock.backend.records import batch_table, has_chunks, vsf_table
+from vsmock.backend.state import BackendState, Prepared, operation
+from vsmock.backend.vector_store_files import VectorStoreFilesMixin
+from vsmock.errors import FileBatchNotFound, InvalidRequest
 
 
 class FileBatchesMixin(VectorStoreFilesMixin, BackendState):

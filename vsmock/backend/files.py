@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any, BinaryIO
 
-from ..blobs import BlobMissing, Upload
-from ..errors import InvalidRequest, StoredDataMissing
-from .pagination import list_object
-from .records import FILES
-from .state import BackendState, operation
+from vsmock.backend.pagination import list_object
+from vsmock.backend.records import FILES
+from vsmock.backend.state import BackendState, operation
+from vsmock.errors import InvalidRequest, StoredDataMissing
+from vsmock.storage.blobs import BlobMissing, Upload
 
 # FileObject.purpose in the SDK has no "evals": such files are reported as "user_data"
 # (README: "Where the SDK's types and the live API disagree").

@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from ..errors import InvalidRequest
+from vsmock.errors import InvalidRequest
 
 MAX_KEYS = 16
 MAX_KEY_LENGTH = 64

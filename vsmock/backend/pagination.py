@@ -12,7 +12,7 @@ from dataclasses import dataclass
 
 from sortedcontainers import SortedList
 
-from ..errors import CursorNotFound
+from vsmock.errors import CursorNotFound
 
 Key = tuple[int, int, str]  # (created_at, seq, id)
 

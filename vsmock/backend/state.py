@@ -21,27 +21,12 @@ from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
-from ..blobs import BlobMissing, BlobStore, Findings
-from ..clock import Clock
-from ..database import DamagedState, Database
-from ..errors import (
-    AttachedFileNotFound,
-    FileNotFound,
-    InvalidRequest,
-    StoredDataMissing,
-    VectorStoreExpired,
-    VectorStoreFileNotFound,
-    VectorStoreNotFound,
-)
-from ..ids import OBJECT_KINDS, IdSource
-from ..settings import Settings
-from . import records
-from .changes import Changes, Record
-from .ingestion import Outcome, failed, ingest
-from .limits import check_chunking
-from .pagination import Ordering
-from .processing import FAIL_MESSAGES, Processing, is_due
-from .records import (
+from vsmock.backend import records
+from vsmock.backend.changes import Changes, Record
+from vsmock.backend.limits import check_chunking
+from vsmock.backend.pagination import Ordering
+from vsmock.backend.processing import FAIL_MESSAGES, Processing, is_due
+from vsmock.backend.records import (
     FILES,
     META,
     STORES,
@@ -50,9 +35,24 @@ from .records import (
     id_position_key,
     vsf_table,
 )
+from vsmock.control.clock import Clock
+from vsmock.control.ids import OBJECT_KINDS, IdSource
+from vsmock.errors import (
+    AttachedFileNotFound,
+    FileNotFound,
+    InvalidRequest,
+    StoredDataMissing,
+    VectorStoreExpired,
+    VectorStoreFileNotFound,
+    VectorStoreNotFound,
+)
+from vsmock.ingest.outcome import Outcome, failed, ingest
+from vsmock.settings import Settings
+from vsmock.storage.blobs import BlobMissing, BlobStore, Findings
+from vsmock.storage.tinydb_adapter import DamagedState, Database
 
 if TYPE_CHECKING:  # the search engine (numpy, scipy, scikit-learn) loads on first use
-    from ..search.index import SearchIndex
+    from vsmock.search.index import SearchIndex
 
 F = TypeVar("F", bound=Callable[..., Any])
 
@@ -246,7 +246,7 @@ class BackendState:
     def _index_of(self, vs_id: str) -> SearchIndex:
         index = self._indexes.get(vs_id)
         if index is None:
-            from ..search.index import SearchIndex
+            from vsmock.search.index import SearchIndex
 
             index = self._indexes[vs_id] = SearchIndex()
         return index

@@ -5,9 +5,9 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from .limits import check_chunking, check_map, chunking_object
-from .pagination import Ordering, list_object
-from .state import BackendState, Prepared, operation
+from vsmock.backend.limits import check_chunking, check_map, chunking_object
+from vsmock.backend.pagination import Ordering, list_object
+from vsmock.backend.state import BackendState, Prepared, operation
 
 
 class VectorStoreFilesMixin(BackendState):

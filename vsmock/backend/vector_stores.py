@@ -5,11 +5,11 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ..errors import InvalidRequest
-from .limits import check_chunking, check_map
-from .pagination import list_object
-from .records import STORES, batch_table, vsf_table
-from .state import BackendState, Prepared, operation
+from vsmock.backend.limits import check_chunking, check_map
+from vsmock.backend.pagination import list_object
+from vsmock.backend.records import STORES, batch_table, vsf_table
+from vsmock.backend.state import BackendState, Prepared, operation
+from vsmock.errors import InvalidRequest
 
 
 class VectorStoresMixin(BackendState):

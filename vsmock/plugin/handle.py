@@ -11,11 +11,11 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from . import controls
+from vsmock.plugin import checked_controls as controls
 
 if TYPE_CHECKING:
-    from ..runtime import Runtime
-    from .session import SessionServer
+    from vsmock.plugin.session import SessionServer
+    from vsmock.runtime import Runtime
 
 
 class Vsmock:
@@ -63,7 +63,7 @@ class Vsmock:
         through the app, each answer checked against the recording; they stay in the
         journal. A relative path is looked up beside the test file, then in the rootdir.
         """
-        from ..scenarios import load_into
+        from vsmock.scenarios import load_into
 
         result = load_into(self.server.app, self.resolve(path))
         rt = self.runtime
@@ -77,7 +77,7 @@ class Vsmock:
     def export(self, path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
         """This test's API interactions as a scenario (``GET /__admin/scenario``); with
         ``path``, also written there, for ``load()`` or ``@pytest.mark.vsmock(scenario=…)``."""
-        from ..scenarios import export
+        from vsmock.scenarios import export
 
         scenario = export(self.runtime)
         if path is not None:

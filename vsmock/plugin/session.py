@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..app import VsmockApp
-    from ..runtime import Runtime
-    from ..server import ThreadedServer
+    from vsmock.http.app import VsmockApp
+    from vsmock.http.uvicorn_adapter import ThreadedServer
+    from vsmock.runtime import Runtime
 
 HOST = "127.0.0.1"
 DUMMY_KEY = "sk-vsmock-test"
@@ -50,8 +50,8 @@ class SessionServer:
         with warnings.catch_warnings():
             # Our dependencies' deprecation notices are nothing the user's suite can act on.
             warnings.simplefilter("ignore", DeprecationWarning)
-            from ..app import create_app
-            from ..server import ThreadedServer
+            from vsmock.http.app import create_app
+            from vsmock.http.uvicorn_adapter import ThreadedServer
 
             self.app: VsmockApp = create_app(
                 host=HOST,

@@ -6,17 +6,24 @@ See ``format.py`` for the file format, ``replay.py`` for replaying and
 
 from __future__ import annotations
 
-from .errors import (
+from vsmock.scenarios.export import export
+from vsmock.scenarios.format import (
+    FORMAT_VERSION,
+    Interaction,
+    Request,
+    Response,
+    Scenario,
+    load_scenario,
+)
+from vsmock.scenarios.load import load_into
+from vsmock.scenarios.replay import Mismatch, Result, TargetError, replay
+from vsmock.scenarios.scenario_errors import (
     ScenarioError,
     ScenarioIncomplete,
     ScenarioMismatch,
     ScenarioUnavailable,
     UnsupportedVersion,
 )
-from .export import export
-from .format import FORMAT_VERSION, Interaction, Request, Response, Scenario, load_scenario
-from .load import load_into
-from .replay import Mismatch, Result, TargetError, replay
 
 __all__ = [
     "FORMAT_VERSION",

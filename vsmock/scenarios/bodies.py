@@ -16,8 +16,8 @@ import json
 from email.message import Message
 from typing import Any
 
-from .. import json_bodies
-from .errors import ScenarioError
+from vsmock.contract import json_bodies
+from vsmock.scenarios.scenario_errors import ScenarioError
 
 JSON = "json"
 TEXT = "text"

@@ -15,7 +15,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from .paths import PathPattern, Step, render
+from vsmock.scenarios.paths import PathPattern, Step, render
 
 
 class Missing:

@@ -12,9 +12,9 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
-from . import bodies
-from .errors import ScenarioIncomplete, ScenarioUnavailable
-from .format import Interaction, Request, Response, Scenario
+from vsmock.scenarios import bodies
+from vsmock.scenarios.format import Interaction, Request, Response, Scenario
+from vsmock.scenarios.scenario_errors import ScenarioIncomplete, ScenarioUnavailable
 
 API_PREFIX = "/v1"
 REQUEST_HEADERS = ("content-type", "accept", "openai-beta")

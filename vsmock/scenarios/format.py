@@ -18,8 +18,8 @@ from typing import Any
 
 import jsonschema
 
-from . import bodies
-from .errors import ScenarioError, UnsupportedVersion
+from vsmock.scenarios import bodies
+from vsmock.scenarios.scenario_errors import ScenarioError, UnsupportedVersion
 
 FORMAT_VERSION = 1
 SUPPORTED_VERSIONS = (1,)

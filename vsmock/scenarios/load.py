@@ -12,9 +12,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
-from .errors import ScenarioError, ScenarioMismatch
-from .format import Scenario
-from .replay import Result, replay
+from vsmock.scenarios.format import Scenario
+from vsmock.scenarios.replay import Result, replay
+from vsmock.scenarios.scenario_errors import ScenarioError, ScenarioMismatch
 
 
 def load_into(target: Any, scenario: Scenario | dict[str, Any] | str | Path) -> Result:

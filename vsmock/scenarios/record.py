@@ -1,6 +1,6 @@
 """Recording a scenario through the validating proxy: ``vsmock record --upstream URL --out FILE``.
 
-The proxy (``vsmock.proxy``) forwards every request to the upstream and checks
+The proxy (``vsmock.proxy.forwarding``) forwards every request to the upstream and checks
 both directions against openapi.yaml; the recorder listens to its exchanges and
 writes them as a scenario when the proxy stops (Ctrl-C or SIGTERM).
 
@@ -26,10 +26,10 @@ from typing import Any
 
 import httpx
 
-from ..proxy import Exchange, ProxyApp, create_proxy_app
-from ..settings import Settings
-from .export import interaction_from
-from .format import Interaction, Scenario
+from vsmock.proxy.forwarding import Exchange, ProxyApp, create_proxy_app
+from vsmock.scenarios.export import interaction_from
+from vsmock.scenarios.format import Interaction, Scenario
+from vsmock.settings import Settings
 
 ADMIN_TIMEOUT = 30.0
 
@@ -134,7 +134,7 @@ class Recorder:
 def recording(upstream: str, api_key: str | None = None) -> Iterator[tuple[Any, Recorder]]:
     """A recording proxy on a background thread: yields ``(server, recorder)``; the server's
     ``base_url`` is where clients go. Call ``recorder.scenario()`` when done."""
-    from ..server import running
+    from vsmock.http.uvicorn_adapter import running
 
     recorder = Recorder(upstream, api_key)
     recorder.prepare()
@@ -149,10 +149,10 @@ def recording(upstream: str, api_key: str | None = None) -> Iterator[tuple[Any, 
 
 def run_record(args: argparse.Namespace) -> int:
     """``vsmock record --upstream URL --out FILE [--host H] [--port P]``."""
-    from ..app import API_PREFIX
-    from ..cli import run_until_stopped
-    from ..middleware import ADMIN_PREFIX
-    from ..server import make_server
+    from vsmock.cli import run_until_stopped
+    from vsmock.http.app import API_PREFIX
+    from vsmock.http.middleware import ADMIN_PREFIX
+    from vsmock.http.uvicorn_adapter import make_server
 
     recorder = Recorder(args.upstream, os.environ.get("VSMOCK_API_KEY"))
     try:

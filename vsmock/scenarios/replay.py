@@ -24,12 +24,12 @@ from typing import Any
 import httpx
 from tqdm import tqdm
 
-from . import bodies
-from .compare import Difference, IdMap, compare
-from .errors import ScenarioError
-from .format import Interaction, Request, Scenario, load_scenario
-from .paths import PathPattern, patterns
-from .targets import Target, open_target
+from vsmock.scenarios import bodies
+from vsmock.scenarios.compare import Difference, IdMap, compare
+from vsmock.scenarios.format import Interaction, Request, Scenario, load_scenario
+from vsmock.scenarios.paths import PathPattern, patterns
+from vsmock.scenarios.scenario_errors import ScenarioError
+from vsmock.scenarios.targets import Target, open_target
 
 SHOWN_DIFFERENCES = 8
 EXIT_MATCH, EXIT_MISMATCH, EXIT_ERROR = 0, 1, 2

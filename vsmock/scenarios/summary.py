@@ -5,8 +5,8 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .format import Request
-from .replay import clip, describe_body
+from vsmock.scenarios.format import Request
+from vsmock.scenarios.replay import clip, describe_body
 
 _ID = re.compile(r"\b(vs_|file-|vsfb_)([A-Za-z0-9]{6})[A-Za-z0-9]{2,}")
 

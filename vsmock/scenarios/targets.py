@@ -14,9 +14,9 @@ from typing import Any, Protocol
 import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from ..middleware.runtime import RuntimeMiddleware
-from ..runtime import Runtime
-from .format import Request
+from vsmock.http.middleware.request_ids import RuntimeMiddleware
+from vsmock.runtime import Runtime
+from vsmock.scenarios.format import Request
 
 DEFAULT_API_KEY = "sk-vsmock-replay"
 LOCAL = "http://vsmock.local"
@@ -158,7 +158,7 @@ class RuntimeDriver:
 
     @classmethod
     def _shared(cls, validate_responses: bool) -> Any:
-        from ..app import create_app
+        from vsmock.http.app import create_app
 
         with cls._lock:
             app = cls._apps.get(validate_responses)

@@ -2,6 +2,6 @@
 
 from __future__ import annotations
 
-from .backend import StatelessBackend
+from vsmock.stateless.answers import StatelessBackend
 
 __all__ = ["StatelessBackend"]

@@ -12,8 +12,8 @@ from typing import Any
 
 from connexion.context import _scope
 
-from ..errors import APIError
-from ..validation import check
+from vsmock.errors import APIError
+from vsmock.http.validators import check
 
 
 def report(error: APIError | None, *, strict: bool, value: Any = None) -> None:

@@ -1,0 +1,97 @@
+"""Searching a vector store: filters on attributes, then TF-IDF ranking of chunks.
+
+Result items are grouped per file, as the retrieval guide's example shows: the
+``max_num_results`` best chunks (score above the threshold) are picked, then
+grouped by file in the order of each file's best chunk; an item's ``score`` is
+its best chunk's score and its ``content`` lists its picked chunks, best first.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vsmock.backend.state import BackendState, operation
+from vsmock.errors import InvalidRequest
+from vsmock.search.filters import FilterError, matches, validate_filter
+
+
+def search_queries(body: dict[str, Any]) -> tuple[list[str], list[str]]:
+    """(queries as sent, queries to search with)."""
+    query = body["query"]
+    queries = [query] if isinstance(query, str) else list(query)
+    if not queries:
+        raise InvalidRequest(
+            "Invalid 'query': empty array. Expected an array with minimum length 1.",
+            param="query",
+            code="empty_array",
+        )
+    if body.get("rewrite_query"):
+        from vsmock.search.rewrite import rewrite_query  # scikit-learn's stop words: on first use
+
+        return queries, [rewrite_query(q) for q in queries]
+    return queries, queries
+
+
+class SearchMixin(BackendState):
+    def _filtered_files(self, vs_id: str, filters: dict[str, Any]) -> set[str] | None:
+        """The completed files of ``vs_id`` whose attributes pass ``filters``; None if all do.
+
+        The index holds exactly the store's completed files (state.py adds a file when it
+        completes and removes it when it is dropped), so None means "no restriction" and
+        spares the index the per-file lookups of an explicit allow-list.
+        """
+        allowed = {
+            vsf["id"]
+            for vsf in self.vsf_table(vs_id).values()
+            if vsf["status"] == "completed" and matches(filters, vsf["attributes"] or {})
+        }
+        return None if len(allowed) == self.status_counts(vs_id)["completed"] else allowed
+
+    @operation
+    def search_vector_store(self, *, vector_store_id: str, body: dict[str, Any]) -> dict[str, Any]:
+        store = self._live_store(vector_store_id)
+        self.commit()  # files that time has finished are searched
+        filters = body.get("filters")
+        if filters is not None:
+            try:
+                validate_filter(filters, "filters")
+            except FilterError as exc:
+                raise InvalidRequest(exc.message, param=exc.param, code="invalid_value") from None
+        _, searched = search_queries(body)
+        ranking = body.get("ranking_options") or {}
+        limit = body.get("max_num_results", 10)
+        table = self.vsf_table(vector_store_id)
+        allowed = None if filters is None else self._filtered_files(vector_store_id, filters)
+        hits = self._index_of(vector_store_id).search(
+            searched,
+            allowed=allowed,
+            limit=limit,
+            score_threshold=float(ranking.get("score_threshold", 0.0)),
+            ranker=ranking.get("ranker", "auto"),
+        )
+        items: dict[str, dict[str, Any]] = {}
+        files = self.files_table
+        for hit in hits:
+            item = items.get(hit.doc_id)
+            if item is None:
+                vsf = table.peek(hit.doc_id)
+                if vsf is None or vsf["status"] != "completed":  # never, by the invariant above
+                    continue
+                upload = files.peek(hit.doc_id)
+                item = items[hit.doc_id] = {
+                    "file_id": hit.doc_id,
+                    "filename": upload["filename"] if upload else "",
+                    "score": hit.score,
+                    "attributes": vsf.get("attributes") or {},
+                    "content": [],
+                }
+            texts = self._chunks_of(vector_store_id, hit.doc_id)
+            item["content"].append({"type": "text", "text": texts[hit.chunk]})
+        self._touch(store)
+        return {
+            "object": "vector_store.search_results.page",
+            "search_query": searched,
+            "data": list(items.values()),
+            "has_more": False,
+            "next_page": None,
+        }

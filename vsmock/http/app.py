@@ -1,0 +1,184 @@
+"""The app factory: the CLI, the tests and the pytest plugin all build servers here."""
+
+from __future__ import annotations
+
+import copy
+import json
+import threading
+from dataclasses import replace
+from functools import partial
+from pathlib import Path
+from typing import Any
+
+import connexion
+from connexion.jsonifier import Jsonifier
+from connexion.middleware.context import ContextMiddleware
+from connexion.middleware.exceptions import ExceptionMiddleware
+from connexion.middleware.lifespan import LifespanMiddleware
+from connexion.middleware.main import API, ConnexionMiddleware
+from connexion.middleware.request_validation import RequestValidationMiddleware
+from connexion.middleware.response_validation import ResponseValidationMiddleware
+from connexion.middleware.routing import RoutingMiddleware
+from connexion.middleware.server_error import ServerErrorMiddleware
+from connexion.resolver import Resolver
+from connexion.spec import OpenAPISpecification
+
+from vsmock.contract import documents
+from vsmock.http import handlers
+from vsmock.http.dispatch import FastPath, Routes
+from vsmock.http.envelope import HANDLERS
+from vsmock.http.middleware import ADMIN_PREFIX
+from vsmock.http.middleware.auth import AuthMiddleware
+from vsmock.http.middleware.fault_injection import FaultMiddleware
+from vsmock.http.middleware.journaling import JournalMiddleware
+from vsmock.http.middleware.request_ids import RuntimeMiddleware
+from vsmock.http.middleware.upload_limit import UploadLimitMiddleware
+from vsmock.http.validators import validator_map
+from vsmock.runtime import Runtime
+from vsmock.settings import Settings
+
+try:
+    import orjson
+except ImportError:  # pragma: no cover - an optional speed-up
+    orjson = None  # type: ignore[assignment]
+
+API_PREFIX = "/v1"
+
+
+class _Json:
+    """The ``json`` module as Connexion's Jsonifier uses it, writing with orjson when it is
+    installed (several times faster). Values orjson refuses (integers beyond 64 bits, lone
+    surrogates) are written by ``json``, with the same compact separators."""
+
+    loads = staticmethod(json.loads)
+
+    @staticmethod
+    def dumps(data: Any, **kwargs: Any) -> str:
+        if orjson is not None:
+            try:
+                return str(orjson.dumps(data).decode())
+            except TypeError:
+                pass
+        return json.dumps(data, **kwargs)
+
+
+class VsmockApp(connexion.AsyncApp):
+    """A Connexion app that carries the runtime it serves."""
+
+    runtime: Runtime
+
+
+PRELOAD_DELAY = 0.5  # seconds after the server listens
+
+
+def preload_in_background() -> None:
+    """Load the search engine (numpy, scipy, scikit-learn) on a background thread once the
+    server listens: startup does not wait for it, and the first search or attach rarely
+    does."""
+
+    def preload() -> None:
+        import vsmock.search.index
+        import vsmock.search.rewrite  # noqa: F401
+
+    # A moment later, so that the import does not slow down the first requests.
+    timer = threading.Timer(PRELOAD_DELAY, preload)
+    timer.name, timer.daemon = "vsmock-preload", True
+    timer.start()
+
+
+class ShippedSpecification(OpenAPISpecification):
+    """One of vsmock's own documents (``openapi.yaml``, ``admin.yaml``), which ship with the
+    package and never change at run time.
+
+    Connexion checks every document it loads against the OpenAPI 3.0 schema; for these that
+    check is three quarters of ``create_app``'s time, repeated at every start for the same
+    bytes. The test suite runs it instead (``tests/test_spec.py``: Connexion's own check and
+    openapi-spec-validator's, on both documents), so it is skipped here.
+    """
+
+    @classmethod
+    def _validate_spec(cls, spec: Any) -> None:
+        return None
+
+
+def mount(middleware: ConnexionMiddleware, path: Path, *, base_path: str, **options: Any) -> None:
+    """Serve the shipped document at ``path`` under ``base_path``: what
+    ``ConnexionMiddleware.add_api`` does, without checking the document again."""
+    specification = ShippedSpecification(copy.deepcopy(documents.load(path)))
+    settings = middleware.options.replace(**options)
+    middleware.apis.append(API(specification, base_path=base_path, **settings.__dict__))
+
+
+def api_options() -> dict[str, Any]:
+    """How every mount of a vsmock spec resolves handlers and validates requests."""
+    return {
+        "resolver": Resolver(function_resolver=handlers.resolve),
+        "pythonic_params": True,
+        "validator_map": validator_map(),
+    }
+
+
+def connexion_app(runtime: Runtime, *, outer: list[Any] | None = None) -> VsmockApp:
+    """A Connexion app over ``runtime`` serving the admin API, with OpenAI's error envelope.
+
+    ``outer`` middlewares sit between the runtime middleware and Connexion's error
+    handling; ``create_app`` adds the API's (journal, auth, upload limit, faults), the
+    proxy none.
+    """
+    app = VsmockApp(
+        "vsmock",
+        middlewares=[
+            ServerErrorMiddleware,
+            partial(RuntimeMiddleware, runtime=runtime),
+            *(outer or []),
+            ExceptionMiddleware,
+            RoutingMiddleware,
+            RequestValidationMiddleware,
+            ResponseValidationMiddleware,
+            LifespanMiddleware,
+            ContextMiddleware,
+        ],
+        jsonifier=Jsonifier(_Json, separators=(",", ":")),
+    )
+    app.runtime = runtime
+    mount(
+        app.middleware,
+        documents.admin_path(),
+        base_path=ADMIN_PREFIX,
+        validate_responses=True,
+        **api_options(),
+    )
+    for error_class, handler in HANDLERS:
+        app.add_error_handler(error_class, handler)
+    return app
+
+
+def create_app(
+    settings: Settings | None = None, *, fastpath: bool = True, **overrides: Any
+) -> VsmockApp:
+    """The app. ``fastpath=False`` leaves every request to Connexion's own stack (the fast
+    path must answer exactly as that stack does; tests compare the two)."""
+    settings = replace(settings or Settings(), **overrides)
+    runtime = Runtime(settings)
+    routes = Routes()
+    app = connexion_app(
+        runtime,
+        outer=[
+            JournalMiddleware,
+            AuthMiddleware,
+            UploadLimitMiddleware,
+            FaultMiddleware,
+            *([partial(FastPath, routes=routes)] if fastpath else []),
+        ],
+    )
+    for base_path in (API_PREFIX, ""):
+        mount(
+            app.middleware,
+            documents.openapi_path(),
+            base_path=base_path,
+            validate_responses=settings.validate_responses,
+            **api_options(),
+        )
+    if fastpath:
+        routes.build(app.middleware.apis, HANDLERS, include=lambda base: base != ADMIN_PREFIX)
+    return app

@@ -1,0 +1,107 @@
+"""The admin API (vsmock/contract/admin.yaml), outside /v1."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from vsmock import controls
+from vsmock.http.handlers._context import runtime
+
+
+def health() -> Any:
+    rt = runtime()
+    return {"status": "ok", "mode": rt.mode}
+
+
+def reset(body: dict[str, Any] | None = None) -> Any:
+    body = body or {}
+    return controls.reset(runtime(), seed=body.get("seed"), now=body.get("now"))
+
+
+def get_clock() -> Any:
+    return controls.clock(runtime())
+
+
+def set_clock(body: dict[str, Any]) -> Any:
+    return controls.set_clock(runtime(), body)
+
+
+def get_processing() -> Any:
+    return controls.processing(runtime())
+
+
+def set_processing(body: dict[str, Any]) -> Any:
+    return controls.set_processing(runtime(), body)
+
+
+def list_faults() -> Any:
+    return {"data": runtime().faults.list()}
+
+
+def add_fault(body: dict[str, Any]) -> Any:
+    return {"data": controls.add_fault(runtime(), body)}
+
+
+def clear_faults() -> Any:
+    runtime().faults.clear()
+    return {"data": []}
+
+
+def list_requests() -> Any:
+    return {"data": controls.requests(runtime())}
+
+
+def clear_requests() -> Any:
+    runtime().journal.clear()
+    return {"data": []}
+
+
+def list_violations() -> Any:
+    return {"data": runtime().violations.list()}
+
+
+def clear_violations() -> Any:
+    runtime().violations.clear()
+    return {"data": []}
+
+
+def list_errors() -> Any:
+    return {"data": runtime().take_errors()}
+
+
+def export_scenario() -> Any:
+    from vsmock.errors import Conflict
+    from vsmock.scenarios import ScenarioIncomplete, ScenarioUnavailable, export
+
+    try:
+        return export(runtime()).to_dict()
+    except ScenarioIncomplete as exc:
+        raise Conflict(str(exc), code="scenario_incomplete") from None
+    except ScenarioUnavailable as exc:
+        raise Conflict(str(exc), code="scenario_unavailable") from None
+
+
+def load_scenario(body: dict[str, Any]) -> Any:
+    from connexion import request
+
+    from vsmock.errors import Conflict, InvalidRequest
+    from vsmock.scenarios import ScenarioError, ScenarioMismatch, load_into
+    from vsmock.scenarios.targets import BoundApp
+
+    rt = runtime()
+    source: Any = body
+    if "version" not in body and isinstance(body.get("path"), str):
+        source = body["path"]
+    app = request.scope.get("app")  # the whole app serving this request
+    try:
+        result = load_into(BoundApp(app, rt) if app is not None else rt, source)
+    except ScenarioMismatch as exc:
+        raise Conflict(str(exc), code="scenario_mismatch") from None
+    except ScenarioError as exc:
+        raise InvalidRequest(str(exc), code="invalid_scenario") from None
+    return {
+        "status": "ok",
+        "interactions": result.total,
+        "seed": rt.reset_seed,
+        "now": rt.reset_time,
+    }

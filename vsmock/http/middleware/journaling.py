@@ -1,0 +1,65 @@
+"""Records every API request and its answer in the runtime's journal."""
+
+from __future__ import annotations
+
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
+
+from vsmock.control.clock import monotonic
+from vsmock.control.journal import RAW_BODY_CAP, safe_headers
+from vsmock.http.middleware import is_admin
+from vsmock.runtime import Runtime
+
+
+class JournalMiddleware:
+    def __init__(self, app: ASGIApp):
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        runtime: Runtime | None = scope.get("vsmock.runtime")
+        if scope["type"] != "http" or runtime is None or is_admin(scope["path"]):
+            await self.app(scope, receive, send)
+            return
+        entry = runtime.journal.open(
+            method=scope["method"],
+            path=scope["path"],
+            query=scope.get("query_string", b"").decode("latin-1"),
+            request_headers=safe_headers(scope.get("headers", [])),
+            time=runtime.clock.now(),
+        )
+        scope["vsmock.journal_entry"] = entry
+        request_parts: list[bytes] = []
+        request_size = 0
+        response_parts: list[bytes] = []
+        response_size = 0
+        started = monotonic()
+
+        async def tee_receive() -> Message:
+            nonlocal request_size
+            message = await receive()
+            piece = message.get("body", b"")
+            if piece and request_size + len(piece) <= RAW_BODY_CAP:
+                request_parts.append(piece)
+            elif piece:
+                entry.request_truncated = True
+            request_size += len(piece)
+            return message
+
+        async def tee_send(message: Message) -> None:
+            nonlocal response_size
+            if message["type"] == "http.response.start":
+                entry.status = message["status"]
+                entry.response_headers = safe_headers(message.get("headers", []))
+            elif message["type"] == "http.response.body":
+                piece = message.get("body", b"")
+                if piece and response_size + len(piece) <= RAW_BODY_CAP:
+                    response_parts.append(piece)
+                elif piece:
+                    entry.response_truncated = True
+                response_size += len(piece)
+                if not message.get("more_body", False):
+                    entry.duration_ms = (monotonic() - started) * 1000
+                    entry.request_body = b"".join(request_parts)
+                    entry.response_body = b"".join(response_parts)
+            await send(message)
+
+        await self.app(scope, tee_receive, tee_send)

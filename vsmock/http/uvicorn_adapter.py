@@ -1,0 +1,136 @@
+"""Running an app on uvicorn: in the foreground (CLI) or on a background thread (tests).
+
+uvicorn internals used here (``tests/test_server.py`` fails loudly if an upgrade moves
+them): the HTTP protocol class ``uvicorn.protocols.http.auto.AutoHTTPProtocol`` and its
+``send_400_response(msg)``, ``transport`` and ``server_state.default_headers``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import socket
+import threading
+from collections.abc import Callable, Iterator
+from typing import Any
+
+import uvicorn
+
+from vsmock.errors import InvalidRequest
+from vsmock.http.app import API_PREFIX
+
+UNREADABLE = InvalidRequest(
+    "The request could not be read as HTTP: its request line or headers are malformed, too "
+    "long, or use a method HTTP does not have.",
+    code="invalid_http_request",
+)
+
+
+def envelope_protocol() -> type[asyncio.Protocol]:
+    """uvicorn's HTTP protocol, answering a request it cannot parse (a URL of 100 KB, an
+    unknown method, broken headers) with OpenAI's error envelope instead of plain text."""
+    from uvicorn.protocols.http.auto import AutoHTTPProtocol
+
+    class EnvelopeProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
+        def send_400_response(self, msg: str) -> None:
+            body = json.dumps(UNREADABLE.body()).encode()
+            head = [b"HTTP/1.1 400 Bad Request\r\n"]
+            for name, value in self.server_state.default_headers:
+                head += [name, b": ", value, b"\r\n"]
+            head += [
+                b"content-type: application/json\r\n",
+                b"content-length: " + str(len(body)).encode() + b"\r\n",
+                b"connection: close\r\n\r\n",
+            ]
+            self.transport.write(b"".join(head) + body)
+            self.transport.close()
+
+    return EnvelopeProtocol
+
+
+class Server(uvicorn.Server):
+    """uvicorn, reporting its bound address once it is ready."""
+
+    def __init__(self, config: uvicorn.Config, on_ready: Callable[[str], None] | None = None):
+        super().__init__(config)
+        self._on_ready = on_ready
+        self.url = ""
+        self.ready = threading.Event()
+
+    async def startup(self, sockets: list[socket.socket] | None = None) -> None:
+        await super().startup(sockets=sockets)
+        if self.should_exit:
+            return
+        host, port = self.servers[0].sockets[0].getsockname()[:2]
+        shown = f"[{host}]" if ":" in host else host
+        self.url = f"http://{shown}:{port}"
+        self.ready.set()
+        if self._on_ready is not None:
+            self._on_ready(self.url)
+
+
+def make_server(
+    app: Any,
+    host: str = "127.0.0.1",
+    port: int = 8000,
+    *,
+    on_ready: Callable[[str], None] | None = None,
+    log_level: str = "warning",
+) -> Server:
+    config = uvicorn.Config(
+        app,
+        host=host,
+        port=port,
+        log_level=log_level,
+        access_log=False,
+        lifespan="off",
+        http=envelope_protocol(),
+        timeout_graceful_shutdown=2,
+        limit_concurrency=1000,
+    )
+    return Server(config, on_ready=on_ready)
+
+
+class ThreadedServer:
+    """A server on a daemon thread, for tests and the pytest plugin."""
+
+    def __init__(self, app: Any, host: str = "127.0.0.1", port: int = 0):
+        self.app = app
+        self.server = make_server(app, host, port)
+        self._thread = threading.Thread(target=self._run, name="vsmock-server", daemon=True)
+        self._error: BaseException | None = None
+
+    def _run(self) -> None:
+        try:
+            asyncio.run(self.server.serve())
+        except BaseException as exc:  # noqa: BLE001 - reported by start()
+            self._error = exc
+            self.server.ready.set()
+
+    def start(self, timeout: float = 30) -> ThreadedServer:
+        self._thread.start()
+        if not self.server.ready.wait(timeout) or self._error is not None or not self.server.url:
+            raise RuntimeError(f"vsmock server did not start: {self._error!r}")
+        return self
+
+    @property
+    def url(self) -> str:
+        return self.server.url
+
+    @property
+    def base_url(self) -> str:
+        return self.server.url + API_PREFIX
+
+    def stop(self) -> None:
+        self.server.should_exit = True
+        self._thread.join(timeout=10)
+
+
+@contextlib.contextmanager
+def running(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterator[ThreadedServer]:
+    server = ThreadedServer(app, host, port).start()
+    try:
+        yield server
+    finally:
+        server.stop()
