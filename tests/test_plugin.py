@@ -226,7 +226,7 @@ def test_server_errors_fail_the_test_that_caused_them(pytester: pytest.Pytester)
     assert exception.startswith("vsmock: the server had an error while this test ran:")
     assert (
         exception.index("Traceback (most recent call last):")
-        < exception.index('vsmock/http/handlers/vector_store_routes.py", line')
+        < exception.index('vsmock/http/handlers/__init__.py", line')
         < exception.index('test_vsmock_server_errors.py", line 6, in boom')
     )
     assert exception.rstrip().endswith(

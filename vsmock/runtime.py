@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import threading
 import traceback
-from typing import Any
 
 from vsmock.backend import Backend
+from vsmock.backend.interface import Operations
 from vsmock.control.clock import Clock
 from vsmock.control.faults import Faults
 from vsmock.control.ids import IdSource
@@ -30,11 +30,11 @@ class Runtime:
         self.reset_time = self.clock.now()
         self._errors: list[str] = []
         self._errors_lock = threading.Lock()
-        self.backend: Any
+        self.backend: Operations
         if self.mode != "stateful":  # nothing is stored in contract mode or in the proxy
             from vsmock.stateless import StatelessBackend
 
-            self.backend = StatelessBackend(settings, self.clock, self.ids)
+            self.backend = StatelessBackend(settings, self.clock, self.ids, self.violations)
         else:
             self.backend = Backend(settings, self.clock, self.ids)
 

@@ -59,7 +59,7 @@ F = TypeVar("F", bound=Callable[..., Any])
 STATUSES = ("in_progress", "completed", "failed", "cancelled")
 # Operations that may take long: kept off the event loop (see BackendState.runs_long).
 LONG_OPERATIONS = frozenset(
-    {"createFile", "createVectorStoreFile", "createVectorStoreFileBatch", "downloadFile"}
+    {"create_file", "create_vector_store_file", "create_vector_store_file_batch", "download_file"}
 )
 LONG_QUERY_CHARS = 1_000
 LONG_SEARCH_CHUNKS = 20_000
@@ -423,18 +423,18 @@ class BackendState:
             prepared[(file_id, chunking)] = ingest(data, record["filename"], *chunking)
         return prepared
 
-    def runs_long(self, operation_id: str, arguments: Mapping[str, Any]) -> bool:
+    def runs_long(self, operation: str, arguments: Mapping[str, Any]) -> bool:
         """Whether an operation may take long enough to keep off the event loop: file
         bytes (uploads, downloads), ingestion, and searches of large stores or with long
         queries. (The HTTP layer asks before it calls; a read without the lock is safe.)"""
-        if operation_id in LONG_OPERATIONS:
+        if operation in LONG_OPERATIONS:
             return True
         body = arguments.get("body")
         if not isinstance(body, dict):
             return False
-        if operation_id == "createVectorStore":
+        if operation == "create_vector_store":
             return bool(body.get("file_ids"))
-        if operation_id == "searchVectorStore":
+        if operation == "search_vector_store":
             query = body.get("query")
             texts = [query] if isinstance(query, str) else query if isinstance(query, list) else []
             chars = sum(len(t) for t in texts if isinstance(t, str))

@@ -4,12 +4,26 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
-from collections.abc import Mapping
+from contextvars import ContextVar
+from dataclasses import dataclass
 from typing import Any
 
 from vsmock.errors import APIError
 
-SINK_SCOPE_KEY = "vsmock.control.violations"
+
+@dataclass(frozen=True)
+class RequestInfo:
+    """The request a violation is found in (the HTTP layer fills it from the ASGI scope)."""
+
+    method: str | None = None
+    path: str | None = None
+    operation: str | None = None  # the contract's operationId, once routed
+    sink: list[dict[str, Any]] | None = None  # the proxy collects each exchange's findings
+
+
+# The request being answered, for code that does not see HTTP (the stateless backend
+# reports what it finds against it). The handlers set it around each backend call.
+CURRENT: ContextVar[RequestInfo | None] = ContextVar("vsmock_current_request", default=None)
 
 
 class Violations:
@@ -19,19 +33,18 @@ class Violations:
 
     def record(
         self,
-        scope: Mapping[str, Any],
+        request: RequestInfo,
         error: APIError,
         *,
         rule: str,
         value: Any = None,
         direction: str = "request",
     ) -> None:
-        routing = scope.get("extensions", {}).get("connexion_routing", {})
         item = {
             "direction": direction,
-            "operation": routing.get("operation_id"),
-            "method": scope.get("method"),
-            "path": scope.get("path"),
+            "operation": request.operation,
+            "method": request.method,
+            "path": request.path,
             "parameter": error.param,
             "rule": rule,
             "message": error.message,
@@ -39,9 +52,8 @@ class Violations:
         }
         with self._lock:
             self._items.append(item)
-        sink = scope.get(SINK_SCOPE_KEY)
-        if isinstance(sink, list):  # the proxy collects each exchange's violations
-            sink.append(item)
+        if request.sink is not None:
+            request.sink.append(item)
 
     def add(self, item: dict[str, Any]) -> None:
         with self._lock:

@@ -28,11 +28,11 @@ from vsmock.http import handlers
 from vsmock.http.dispatch import FastPath, Routes
 from vsmock.http.envelope import HANDLERS
 from vsmock.http.middleware import ADMIN_PREFIX
-from vsmock.http.middleware.auth import AuthMiddleware
-from vsmock.http.middleware.fault_injection import FaultMiddleware
-from vsmock.http.middleware.journaling import JournalMiddleware
-from vsmock.http.middleware.request_ids import RuntimeMiddleware
-from vsmock.http.middleware.upload_limit import UploadLimitMiddleware
+from vsmock.http.middleware.admission import Admission
+from vsmock.http.middleware.auth import Auth
+from vsmock.http.middleware.fault_injection import FaultInjection
+from vsmock.http.middleware.journaling import Journaling
+from vsmock.http.middleware.upload_limit import UploadLimit
 from vsmock.http.validators import validator_map
 from vsmock.runtime import Runtime
 from vsmock.settings import Settings
@@ -129,7 +129,7 @@ def connexion_app(runtime: Runtime, *, outer: list[Any] | None = None) -> Vsmock
         "vsmock",
         middlewares=[
             ServerErrorMiddleware,
-            partial(RuntimeMiddleware, runtime=runtime),
+            partial(Admission, runtime=runtime),
             *(outer or []),
             ExceptionMiddleware,
             RoutingMiddleware,
@@ -154,20 +154,26 @@ def connexion_app(runtime: Runtime, *, outer: list[Any] | None = None) -> Vsmock
 
 
 def create_app(
-    settings: Settings | None = None, *, fastpath: bool = True, **overrides: Any
+    settings: Settings | None = None,
+    *,
+    runtime: Runtime | None = None,
+    fastpath: bool = True,
+    **overrides: Any,
 ) -> VsmockApp:
-    """The app. ``fastpath=False`` leaves every request to Connexion's own stack (the fast
-    path must answer exactly as that stack does; tests compare the two)."""
-    settings = replace(settings or Settings(), **overrides)
-    runtime = Runtime(settings)
+    """The app, over a new runtime (or the given one, whose settings it takes).
+    ``fastpath=False`` leaves every request to Connexion's own stack (the dispatcher must
+    answer exactly as that stack does; tests compare the two)."""
+    if runtime is None:
+        runtime = Runtime(replace(settings or Settings(), **overrides))
+    settings = runtime.settings
     routes = Routes()
     app = connexion_app(
         runtime,
         outer=[
-            JournalMiddleware,
-            AuthMiddleware,
-            UploadLimitMiddleware,
-            FaultMiddleware,
+            Journaling,
+            Auth,
+            UploadLimit,
+            FaultInjection,
             *([partial(FastPath, routes=routes)] if fastpath else []),
         ],
     )

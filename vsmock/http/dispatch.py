@@ -54,8 +54,10 @@ from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
+from vsmock.backend.interface import method_name
+from vsmock.http.request_state import NOT_PARSED, RequestState, request_state
+
 METHODS = ("get", "put", "post", "delete", "patch", "options", "trace")
-JSON_SCOPE_KEY = "vsmock.json"  # a JSON body as the body validator parsed it (UTF-8 only)
 ErrorHandler = Callable[[ConnexionRequest, Exception], ConnexionResponse]
 
 
@@ -233,6 +235,7 @@ class FastOperation:
     def __post_init__(self) -> None:
         op = self.operation
         self.operation_id = op.operation_id
+        self.method_name = method_name(op.operation_id)
         self.uri_parser = op.uri_parser_class(op.parameters, op.body_definition())
         self.parameter_validator = self.validator_map["parameter"](
             op.parameters,
@@ -304,13 +307,14 @@ class FastOperation:
             receive, scope = await validator.wrap_receive(receive, scope=scope)
         return receive, scope
 
-    async def call_handler(self, scope: Scope, receive: Receive, backend: Any) -> Any:
+    async def call_handler(self, scope: Scope, receive: Receive, state: RequestState | None) -> Any:
         """Connexion's parameter decorator: the handler's keyword arguments, then the call."""
         content_type = _header(scope["headers"], b"content-type") or "application/octet-stream"
         mimetype = parse_options_header(content_type)[0].decode()
         body = files = None
-        if self.wants_body and JSON_SCOPE_KEY in scope and utils.is_json_mimetype(content_type):
-            body = scope[JSON_SCOPE_KEY]  # parsed by the body validator, as get_body would
+        parsed = state.json_body if state is not None else NOT_PARSED
+        if self.wants_body and parsed is not NOT_PARSED and utils.is_json_mimetype(content_type):
+            body = parsed  # parsed by the body validator, as get_body would
         elif self.wants_body or mimetype in FORM_CONTENT_TYPES:
             request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
             if self.wants_body:
@@ -329,8 +333,11 @@ class FastOperation:
             content_type=mimetype,
         )
         kwargs = {self.names(k): v for k, v in kwargs.items()}
-        lock = getattr(backend, "lock", None)
-        if lock is None or backend.runs_long(self.operation_id, kwargs):
+        if state is None:
+            return await run_in_threadpool(self.function, **kwargs)
+        backend = state.runtime.backend
+        lock = backend.lock
+        if backend.runs_long(self.method_name, kwargs):
             return await run_in_threadpool(self.function, **kwargs)
         if not lock.acquire(blocking=False):  # someone is working: do not stall the loop
             return await run_in_threadpool(self.function, **kwargs)
@@ -485,9 +492,7 @@ class FastOperation:
         _operation.set(self.operation)
         _receive.set(receive)
         _scope.set(scope)
-        runtime = scope.get("vsmock.runtime")
-        backend = runtime.backend if runtime is not None else None
-        result = await self.call_handler(scope, receive, backend)
+        result = await self.call_handler(scope, receive, request_state(scope))
         response, written = self.response(result)
         await self.send_checked(scope, receive, send, response, written)
 

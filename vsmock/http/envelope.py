@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import json
 import logging
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from connexion.exceptions import NonConformingResponse, ProblemException
 from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from starlette.exceptions import HTTPException
 from starlette.routing import Match, Mount
+from starlette.types import Send
 
 from vsmock.errors import (
     BY_STATUS,
@@ -26,24 +27,44 @@ from vsmock.errors import (
     RouteNotFound,
     ServerError,
 )
+from vsmock.http.request_state import request_state
+
+if TYPE_CHECKING:
+    from vsmock.runtime import Runtime
 
 log = logging.getLogger("vsmock")
 
 
+def envelope(error: APIError) -> bytes:
+    """``{"error": {"message", "type", "param", "code"}}``, as the answer's bytes."""
+    return json.dumps(error.body()).encode()
+
+
 def render(error: APIError) -> ConnexionResponse:
+    """The envelope as a Connexion error handler answers."""
     return ConnexionResponse(
         status_code=error.status,
         mimetype="application/json",
-        body=json.dumps(error.body()),
+        body=envelope(error),
         headers=error.headers,
     )
 
 
-def _runtime(request: ConnexionRequest) -> Any:
+async def send_error(send: Send, error: APIError) -> None:
+    """The envelope, sent straight from a middleware."""
+    body = envelope(error)
+    headers = [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]
+    headers += [(k.lower().encode(), v.encode()) for k, v in error.headers.items()]
+    await send({"type": "http.response.start", "status": error.status, "headers": headers})
+    await send({"type": "http.response.body", "body": body})
+
+
+def _runtime(request: ConnexionRequest) -> Runtime | None:
     try:
-        return request.scope.get("vsmock.runtime")
+        state = request_state(request.scope)
     except Exception:  # noqa: BLE001 - a request without scope has no runtime
         return None
+    return state.runtime if state is not None else None
 
 
 def on_api_error(request: ConnexionRequest, exc: Exception) -> ConnexionResponse:

@@ -35,10 +35,10 @@ from vsmock.backend.limits import PREFIXES, id_error
 from vsmock.contract import json_bodies
 from vsmock.contract.schema_errors import first_error
 from vsmock.errors import APIError, InvalidRequest
-from vsmock.http.dispatch import JSON_SCOPE_KEY, fast_validator, query_lists
+from vsmock.http.dispatch import fast_validator, query_lists
+from vsmock.http.request_state import request_info, request_state
 from vsmock.http.starlette_adapter import UploadParser
 
-FORM_SCOPE_KEY = "vsmock.form"
 PARSED_CONTENT_TYPE = "application/x-vsmock-parsed-form"
 
 _compiled: dict[int, tuple[Any, Validator]] = {}
@@ -71,16 +71,17 @@ class _Confirmed:
 
 
 def lenient(scope: Scope) -> bool:
-    runtime = scope.get("vsmock.runtime")
-    return runtime is not None and bool(runtime.lenient_requests)
+    state = request_state(scope)
+    return state is not None and state.runtime.lenient_requests
 
 
 def check(scope: Scope, error: APIError | None, *, rule: str, value: Any = None) -> None:
     """Raise ``error``, or only record it when the server answers contract violations."""
     if error is None:
         return
-    if lenient(scope):
-        scope["vsmock.runtime"].violations.record(scope, error, rule=rule, value=value)
+    state = request_state(scope)
+    if state is not None and state.runtime.lenient_requests:
+        state.runtime.violations.record(request_info(scope), error, rule=rule, value=value)
         return
     raise error
 
@@ -153,7 +154,9 @@ class OpenAIJSONBodyValidator(JSONRequestBodyValidator):
         self._check_body(body, scope)
         if self._encoding.lower().replace("-", "") == "utf8" and body is not _UNPARSED:
             # What the handler's ``request.get_body()`` would parse again from these bytes.
-            scope[JSON_SCOPE_KEY] = body
+            state = request_state(scope)
+            if state is not None:
+                state.json_body = body
         return self._insert_messages(receive, messages=messages), scope
 
     def _parse_json(self, raw: bytes, scope: Scope) -> Any:
@@ -210,8 +213,10 @@ class OpenAIMultipartValidator(MultiPartFormDataValidator):
         check_schema(scope, compiled(self._schema), fields)
         if lenient(scope):
             form = _with_missing_files(form, self._schema)
+        state = request_state(scope)
+        if state is not None:
+            state.form = (form, fields)
         scope = dict(scope)
-        scope[FORM_SCOPE_KEY] = (form, fields)
         # The body has been consumed: downstream sees an already-parsed, empty request.
         scope["headers"] = [
             (k, v) for k, v in scope["headers"] if k not in (b"content-type", b"content-length")

@@ -36,13 +36,13 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vsmock.contract import documents
 from vsmock.control.journal import RAW_BODY_CAP, safe_headers
-from vsmock.control.violations import SINK_SCOPE_KEY
 from vsmock.errors import APIError, BadGateway, InvalidRequest
 from vsmock.http.app import API_PREFIX, VsmockApp, api_options, connexion_app, mount
+from vsmock.http.envelope import send_error
 from vsmock.http.middleware import ADMIN_PREFIX, is_admin
-from vsmock.http.middleware.fault_injection import FaultMiddleware
-from vsmock.http.middleware.journaling import JournalMiddleware
-from vsmock.http.middleware.replies import send_error
+from vsmock.http.middleware.fault_injection import FaultInjection
+from vsmock.http.middleware.journaling import Journaling
+from vsmock.http.request_state import attach, request_info, request_state
 from vsmock.runtime import Runtime
 from vsmock.settings import Settings
 from vsmock.stateless.schemas import contract
@@ -65,7 +65,6 @@ HOP_BY_HOP = frozenset(
 )
 NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length", "expect"}  # the body is already read
 NOT_RETURNED = HOP_BY_HOP | {"date", "server"}  # uvicorn sets its own
-ROUTED_KEY = "vsmock.proxy.forwarding.routed"
 
 
 @dataclass
@@ -113,7 +112,7 @@ class ProxyApp:
         self._clients = weakref.WeakKeyDictionary()
         self._admin = _admin_app(self.runtime)
         self._validation = _validation_stack()
-        self._api: ASGIApp = JournalMiddleware(FaultMiddleware(self._exchange))
+        self._api: ASGIApp = Journaling(FaultInjection(self._exchange))
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] == "lifespan":
@@ -121,7 +120,7 @@ class ProxyApp:
             return
         if scope["type"] != "http":
             return
-        scope["vsmock.runtime"] = self.runtime
+        attach(scope, self.runtime)
         if is_admin(scope["path"]):
             await self._admin(scope, receive, send)
             return
@@ -146,7 +145,9 @@ class ProxyApp:
     # -- one exchange ---------------------------------------------------------------------------
     async def _exchange(self, scope: Scope, receive: Receive, send: Send) -> None:
         violations: list[dict[str, Any]] = []
-        scope[SINK_SCOPE_KEY] = violations
+        state = request_state(scope)
+        assert state is not None
+        state.violations = violations
         body, size = await _spool(receive)
         try:
             routed = await self._check_request(scope, body, size)
@@ -180,19 +181,22 @@ class ProxyApp:
 
     async def _check_request(self, scope: Scope, body: IO[bytes], size: int) -> Scope:
         """Run the mock's routing and request validators over a replay of the request."""
-        holder: dict[str, Scope] = {}
+        state = request_state(scope)
+        assert state is not None
+        holder = state.routed  # the probe shares the state: routing leaves its scope there
         probe = dict(scope)
-        probe[ROUTED_KEY] = holder
         try:
             await self._validation(probe, _replay(body, size), _discard)
         except (APIError, ProblemException, HTTPException) as exc:
             routed = holder.get("scope", probe)
             error = _as_api_error(exc)
-            self.runtime.violations.record(routed, error, rule=error.code or "invalid")
+            self.runtime.violations.record(
+                request_info(routed), error, rule=error.code or "invalid"
+            )
         routed = holder.get("scope", probe)
         if _operation_id(routed) is None and "scope" in holder:
             self.runtime.violations.record(
-                routed,
+                request_info(routed),
                 InvalidRequest(
                     f"No operation in openapi.yaml for {scope['method']} {scope['path']}."
                 ),
@@ -265,7 +269,7 @@ class ProxyApp:
         )
         for finding in findings:
             self.runtime.violations.record(
-                routed,
+                request_info(routed),
                 InvalidRequest(finding.message, param=finding.parameter),
                 rule=finding.rule,
                 value=finding.value,
@@ -352,9 +356,9 @@ class _CaptureRouted:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        holder = scope.get(ROUTED_KEY)
-        if isinstance(holder, dict):
-            holder["scope"] = scope
+        state = request_state(scope)
+        if state is not None:
+            state.routed["scope"] = scope
         await self.app(scope, receive, send)
 
 

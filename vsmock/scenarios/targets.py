@@ -14,7 +14,6 @@ from typing import Any, Protocol
 import httpx
 from starlette.types import ASGIApp, Receive, Scope, Send
 
-from vsmock.http.middleware.request_ids import RuntimeMiddleware
 from vsmock.runtime import Runtime
 from vsmock.scenarios.format import Request
 
@@ -117,7 +116,9 @@ def open_target(target: Any, api_key: str | None = None, timeout: float = 120) -
         client = httpx.Client(timeout=timeout)
         return Target(client, base, root + "/__admin", api_key or DEFAULT_API_KEY, base)
     if isinstance(target, Runtime):
-        app: Any = RuntimeDriver(target)
+        from vsmock.http.app import create_app  # the app module needs the runtime's imports
+
+        app: Any = create_app(runtime=target)
         runtime = target
     elif isinstance(getattr(target, "runtime", None), Runtime):
         app, runtime = target, target.runtime
@@ -136,56 +137,3 @@ class BoundApp:
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         await self.app(scope, receive, send)
-
-
-class RuntimeDriver:
-    """An ASGI app serving a given runtime, for callers that hold a runtime but not its app.
-
-    It shares one vsmock app per process (building an app parses the contract, which
-    takes a while) whose runtime middleware reads the runtime from the scope.
-    """
-
-    _apps: dict[bool, Any] = {}
-    _lock = threading.Lock()
-
-    def __init__(self, runtime: Runtime):
-        self.runtime = runtime
-        self.app = self._shared(runtime.settings.validate_responses)
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        scope["vsmock.driven_runtime"] = self.runtime
-        await self.app(scope, receive, send)
-
-    @classmethod
-    def _shared(cls, validate_responses: bool) -> Any:
-        from vsmock.http.app import create_app
-
-        with cls._lock:
-            app = cls._apps.get(validate_responses)
-            if app is None:
-                app = create_app(validate_responses=validate_responses)
-                placeholder = app.runtime
-                stack = app.middleware.middlewares
-                for position, middleware in enumerate(stack):
-                    if getattr(middleware, "func", None) is RuntimeMiddleware:
-                        stack[position] = _ScopedRuntime
-                        break
-                else:  # pragma: no cover - the app factory always installs it
-                    raise RuntimeError("the vsmock app has no runtime middleware to rebind")
-                placeholder.close()
-                cls._apps[validate_responses] = app
-            return app
-
-
-class _ScopedRuntime:
-    """RuntimeMiddleware for the runtime the driver put in the scope."""
-
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        runtime = scope.get("vsmock.driven_runtime")
-        if runtime is None:
-            await self.app(scope, receive, send)
-            return
-        await RuntimeMiddleware(self.app, runtime=runtime)(scope, receive, send)

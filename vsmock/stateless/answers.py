@@ -18,7 +18,7 @@ from __future__ import annotations
 import io
 import re
 import threading
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO, TypeGuard
 
 from vsmock.backend.files import BATCH_DEFAULT_EXPIRY, REPORTED_PURPOSE
@@ -28,6 +28,7 @@ from vsmock.backend.processing import Processing
 from vsmock.backend.store_search import search_queries
 from vsmock.control.clock import Clock
 from vsmock.control.ids import IdSource
+from vsmock.control.violations import Violations
 from vsmock.errors import APIError, InvalidRequest
 from vsmock.search.filters import FilterError, validate_filter
 from vsmock.settings import Settings
@@ -41,10 +42,11 @@ FILE_ID = re.compile(r"file-[A-Za-z0-9_-]*")  # as the live API checks ids (whol
 class StatelessBackend:
     """The operations of :class:`vsmock.backend.Backend`, answered from the contract."""
 
-    def __init__(self, settings: Settings, clock: Clock, ids: IdSource):
+    def __init__(self, settings: Settings, clock: Clock, ids: IdSource, violations: Violations):
         self.settings = settings
         self.clock = clock
         self.ids = ids
+        self.violations = violations
         self.lock = threading.RLock()
         self.processing = Processing(settings.processing_polls, settings.processing_seconds)
         self.contract: Contract = contract()
@@ -60,13 +62,15 @@ class StatelessBackend:
     def close(self) -> None:
         """Nothing to release: nothing is stored."""
 
-    def runs_long(self, operation_id: str, arguments: Any) -> bool:
+    def runs_long(self, operation: str, arguments: Mapping[str, Any]) -> bool:
         """Answers from the contract are quick, but an upload is still read from disk."""
-        return operation_id == "createFile"
+        return operation == "create_file"
 
     # -- helpers ----------------------------------------------------------------------------
     def _report(self, error: APIError | None, value: Any = None) -> None:
-        report(error, strict=self.settings.strict_requests, value=value)
+        report(
+            error, strict=self.settings.strict_requests, violations=self.violations, value=value
+        )
 
     def _checked(self, check: Callable[[], Any], value: Any = None) -> bool:
         """Run one of the stateful backend's checks; report its failure. True if it passed."""

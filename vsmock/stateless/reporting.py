@@ -10,20 +10,19 @@ from __future__ import annotations
 
 from typing import Any
 
-from connexion.context import _scope
-
+from vsmock.control.violations import CURRENT, Violations
 from vsmock.errors import APIError
-from vsmock.http.validators import check
 
 
-def report(error: APIError | None, *, strict: bool, value: Any = None) -> None:
-    """Record ``error`` against the request being answered, or raise it when strict."""
+def report(
+    error: APIError | None, *, strict: bool, violations: Violations, value: Any = None
+) -> None:
+    """Raise ``error`` when strict; else record it against the request being answered (if
+    any: called directly from Python, there is none, and nothing is recorded)."""
     if error is None:
         return
-    scope = _scope.get(None)
-    rule = error.code or "invalid"
-    if scope is None:  # called outside a request (e.g. directly from Python)
-        if strict:
-            raise error
-        return
-    check(scope, error, rule=rule, value=value)
+    if strict:
+        raise error
+    request = CURRENT.get()
+    if request is not None:
+        violations.record(request, error, rule=error.code or "invalid", value=value)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from vsmock import controls
-from vsmock.http.handlers._context import runtime
+from vsmock.http.handlers.context import runtime
 
 
 def health() -> Any:

@@ -1,27 +1,29 @@
-"""The Files API: /files, /files/{file_id}, /files/{file_id}/content."""
+"""The two operations whose HTTP is more than JSON in, JSON out: an upload (a multipart
+form, parsed once by the validator) and a download (a stream of the File's bytes)."""
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Iterator
 
-from connexion import request
 from starlette.datastructures import UploadFile
 from starlette.responses import StreamingResponse
 
 from vsmock.errors import InvalidRequest
-from vsmock.http.handlers._context import backend, reply
-from vsmock.http.validators import FORM_SCOPE_KEY
+from vsmock.http.handlers.context import Reply, backend, call, reply, state
 
 
-def create_file() -> Any:
-    form, fields = request.scope[FORM_SCOPE_KEY]
-    upload = form.get("file")
+def create_file() -> Reply:
+    form = state().form
+    assert form is not None, "the multipart validator parsed the form"
+    parts, fields = form
+    upload = parts.get("file")
     if not isinstance(upload, UploadFile):
         raise InvalidRequest(
             "Missing required parameter: 'file'.", param="file", code="missing_required_parameter"
         )
     return reply(
-        backend().create_file(
+        call(
+            backend().create_file,
             content=upload.file,
             filename=upload.filename or "upload",
             purpose=fields.get("purpose"),
@@ -30,24 +32,10 @@ def create_file() -> Any:
     )
 
 
-def list_files(
-    purpose: str | None = None, limit: int = 10_000, order: str = "desc", after: str | None = None
-) -> Any:
-    return reply(backend().list_files(purpose=purpose, limit=limit, order=order, after=after))
+def download_file(file_id: str) -> StreamingResponse:
+    stream, size = call(backend().download_file, file_id=file_id)
 
-
-def retrieve_file(file_id: str) -> Any:
-    return reply(backend().retrieve_file(file_id=file_id))
-
-
-def delete_file(file_id: str) -> Any:
-    return reply(backend().delete_file(file_id=file_id))
-
-
-def download_file(file_id: str) -> Any:
-    stream, size = backend().download_file(file_id=file_id)
-
-    def pieces() -> Any:
+    def pieces() -> Iterator[bytes]:
         with stream:
             while piece := stream.read(1 << 20):
                 yield piece

@@ -7,26 +7,20 @@ only that key is accepted, and the admin routes need it too.
 from __future__ import annotations
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from vsmock.errors import InvalidAPIKey, MissingAPIKey
-from vsmock.http.middleware import is_admin
-from vsmock.http.middleware.replies import send_error
-from vsmock.runtime import Runtime
+from vsmock.http.envelope import send_error
+from vsmock.http.middleware import ServedMiddleware, is_admin
+from vsmock.http.request_state import RequestState
 
 
-class AuthMiddleware:
-    def __init__(self, app: ASGIApp):
-        self.app = app
+class Auth(ServedMiddleware):
+    admin = True  # with --api-key, the admin routes need the key too
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        runtime: Runtime | None = scope.get("vsmock.runtime")
-        if scope["type"] != "http" or runtime is None:
-            await self.app(scope, receive, send)
-            return
-        expected = runtime.settings.api_key
-        admin = is_admin(scope["path"])
-        if admin and expected is None:
+    async def handle(self, state: RequestState, scope: Scope, receive: Receive, send: Send) -> None:
+        expected = state.runtime.settings.api_key
+        if is_admin(scope["path"]) and expected is None:
             await self.app(scope, receive, send)
             return
         header = Headers(scope=scope).get("authorization", "")

@@ -5,13 +5,13 @@ from __future__ import annotations
 import asyncio
 import math
 
-from starlette.types import ASGIApp, Receive, Scope, Send
+from starlette.types import Receive, Scope, Send
 
 from vsmock.control.clock import monotonic
 from vsmock.errors import BY_STATUS, APIError
-from vsmock.http.middleware import is_admin
-from vsmock.http.middleware.replies import send_error
-from vsmock.runtime import Runtime
+from vsmock.http.envelope import send_error
+from vsmock.http.middleware import ServedMiddleware
+from vsmock.http.request_state import RequestState
 
 MESSAGES = {
     408: "Request timed out.",
@@ -23,16 +23,9 @@ MESSAGES = {
 }
 
 
-class FaultMiddleware:
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        runtime: Runtime | None = scope.get("vsmock.runtime")
-        if scope["type"] != "http" or runtime is None or is_admin(scope["path"]):
-            await self.app(scope, receive, send)
-            return
-        fault = runtime.faults.take(scope["method"], scope["path"])
+class FaultInjection(ServedMiddleware):
+    async def handle(self, state: RequestState, scope: Scope, receive: Receive, send: Send) -> None:
+        fault = state.runtime.faults.take(scope["method"], scope["path"])
         if fault is None:
             await self.app(scope, receive, send)
             return
@@ -41,9 +34,8 @@ class FaultMiddleware:
         if fault.status is None:
             await self.app(scope, receive, send)
             return
-        entry = scope.get("vsmock.journal_entry")
-        if entry is not None:
-            entry.fault = True
+        if state.journal_entry is not None:
+            state.journal_entry.fault = True
         await drain(receive)  # read the body first: the journal records it, as for any request
         await send_error(send, injected(fault.status, fault.retry_after_ms))
 

@@ -2,23 +2,17 @@
 
 from __future__ import annotations
 
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from vsmock.control.clock import monotonic
 from vsmock.control.journal import RAW_BODY_CAP, safe_headers
-from vsmock.http.middleware import is_admin
-from vsmock.runtime import Runtime
+from vsmock.http.middleware import ServedMiddleware
+from vsmock.http.request_state import RequestState
 
 
-class JournalMiddleware:
-    def __init__(self, app: ASGIApp):
-        self.app = app
-
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        runtime: Runtime | None = scope.get("vsmock.runtime")
-        if scope["type"] != "http" or runtime is None or is_admin(scope["path"]):
-            await self.app(scope, receive, send)
-            return
+class Journaling(ServedMiddleware):
+    async def handle(self, state: RequestState, scope: Scope, receive: Receive, send: Send) -> None:
+        runtime = state.runtime
         entry = runtime.journal.open(
             method=scope["method"],
             path=scope["path"],
@@ -26,7 +20,7 @@ class JournalMiddleware:
             request_headers=safe_headers(scope.get("headers", [])),
             time=runtime.clock.now(),
         )
-        scope["vsmock.journal_entry"] = entry
+        state.journal_entry = entry
         request_parts: list[bytes] = []
         request_size = 0
         response_parts: list[bytes] = []

@@ -3,23 +3,19 @@
 from __future__ import annotations
 
 from starlette.datastructures import Headers
-from starlette.types import ASGIApp, Message, Receive, Scope, Send
+from starlette.types import Message, Receive, Scope, Send
 
 from vsmock.errors import FileTooLarge, PayloadTooLarge
-from vsmock.http.middleware.replies import send_error
-from vsmock.runtime import Runtime
+from vsmock.http.envelope import send_error
+from vsmock.http.middleware import ServedMiddleware
+from vsmock.http.request_state import RequestState
 
 
-class UploadLimitMiddleware:
-    def __init__(self, app: ASGIApp):
-        self.app = app
+class UploadLimit(ServedMiddleware):
+    admin = True  # an admin body is a body too
 
-    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        runtime: Runtime | None = scope.get("vsmock.runtime")
-        if scope["type"] != "http" or runtime is None:
-            await self.app(scope, receive, send)
-            return
-        limit = runtime.settings.max_upload_bytes
+    async def handle(self, state: RequestState, scope: Scope, receive: Receive, send: Send) -> None:
+        limit = state.runtime.settings.max_upload_bytes
         headers = Headers(scope=scope)
         upload = headers.get("content-type", "").lower().startswith("multipart/")
         error = (FileTooLarge if upload else PayloadTooLarge)(

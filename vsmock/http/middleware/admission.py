@@ -1,4 +1,5 @@
-"""Puts the server's runtime in the scope, and stamps request ids on API responses."""
+"""Where a request enters: it gets its server's runtime (the request state) and, for the
+API, a request id; a path that can name nothing is refused at once."""
 
 from __future__ import annotations
 
@@ -7,14 +8,15 @@ import re
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vsmock.errors import InvalidURL, RouteNotFound
+from vsmock.http.envelope import send_error
 from vsmock.http.middleware import is_admin
-from vsmock.http.middleware.replies import send_error
+from vsmock.http.request_state import attach
 from vsmock.runtime import Runtime
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 
 
-class RuntimeMiddleware:
+class Admission:
     def __init__(self, app: ASGIApp, *, runtime: Runtime):
         self.app = app
         self.runtime = runtime
@@ -23,7 +25,7 @@ class RuntimeMiddleware:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        scope["vsmock.runtime"] = self.runtime
+        attach(scope, self.runtime)
         path = scope["path"]
         if len(path) > 1 and path.endswith("/"):  # no route ends in a slash: no redirect
             await send_error(send, RouteNotFound(scope["method"], path))

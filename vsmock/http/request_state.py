@@ -1,0 +1,66 @@
+"""What one request carries through the app, in one typed place.
+
+The server's runtime, and what one stage hands the next (the journal entry, a JSON body
+parsed once, a multipart form parsed once, the proxy's routing and violations), travel in
+``scope["extensions"]["vsmock"]``: the ASGI spot for extensions, where Connexion keeps its
+own per-request data too. :func:`request_state` is the one accessor; the outermost
+middleware (:mod:`vsmock.http.middleware.admission`) attaches the state.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from starlette.datastructures import FormData
+from starlette.types import Scope
+
+from vsmock.control.violations import RequestInfo
+
+if TYPE_CHECKING:
+    from vsmock.control.journal import Entry
+    from vsmock.runtime import Runtime
+
+KEY = "vsmock"
+NOT_PARSED: Any = object()  # ``json_body`` before (or without) a parse
+
+
+@dataclass(eq=False)
+class RequestState:
+    runtime: Runtime
+    journal_entry: Entry | None = None
+    json_body: Any = NOT_PARSED  # as the body validator parsed it (UTF-8 bodies only)
+    form: tuple[FormData, dict[str, Any]] | None = None  # (parts, fields) of a multipart body
+    violations: list[dict[str, Any]] | None = None  # the proxy's, for the exchange it records
+    routed: dict[str, Any] = field(default_factory=dict)  # the proxy keeps the routed scope
+
+
+def attach(scope: Scope, runtime: Runtime) -> RequestState:
+    """Give ``scope`` the state of a request answered by ``runtime`` (replacing any)."""
+    state = RequestState(runtime)
+    extensions = scope.get("extensions")
+    if extensions is None:
+        extensions = scope["extensions"] = {}
+    extensions[KEY] = state
+    return state
+
+
+def request_state(scope: Scope) -> RequestState | None:
+    """The state of the request ``scope`` describes; None outside a vsmock server."""
+    extensions = scope.get("extensions")
+    if not extensions:
+        return None
+    state: RequestState | None = extensions.get(KEY)
+    return state
+
+
+def request_info(scope: Scope) -> RequestInfo:
+    """The request as a violation names it (method, path, operation once routed)."""
+    routing = (scope.get("extensions") or {}).get("connexion_routing") or {}
+    state = request_state(scope)
+    return RequestInfo(
+        method=scope.get("method"),
+        path=scope.get("path"),
+        operation=routing.get("operation_id"),
+        sink=state.violations if state is not None else None,
+    )
