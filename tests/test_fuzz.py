@@ -20,7 +20,7 @@ both positive and negative data. Checks:
   body, ``listVectorStoreFiles`` to the listed file's operations).
 
 Legs: the stateful server, run in-process behind :class:`Twins`, which also hands every
-request to the same app without its fast path (``vsmock/fastpath.py``) and requires
+request to the same app without its dispatcher (``vsmock/http/dispatch.py``) and requires
 byte-identical answers; contract mode (``vsmock serve --stateless --strict-requests``,
 skipped until ``vsmock.stateless`` exists); and, in the deep profile only, ``vsmock
 serve`` itself.
@@ -397,7 +397,7 @@ async def _answer(app: Any, scope: Any, body: bytes) -> tuple[int, list[Any], by
 
 
 def test_fuzz_stateful_server_and_its_fast_path(tmp_path: Path) -> None:
-    """The stateful server, fuzzed with every check. vsmock/fastpath.py answers the
+    """The stateful server, fuzzed with every check. vsmock/http/dispatch.py answers the
     contract's operations without Connexion's middleware, so every request goes to an app
     with it and one without it: the answers must be equal to the byte, headers in order,
     and so must the server errors they record."""

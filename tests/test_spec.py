@@ -47,7 +47,7 @@ from openai.types import vector_stores as vs_types
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator, validate
 
-from vsmock.http.app import ShippedSpecification
+from vsmock.http.connexion_adapter import ShippedSpecification
 
 SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
 ADMIN_SPEC_PATH = SPEC_PATH.parent / "vsmock" / "contract" / "admin.yaml"

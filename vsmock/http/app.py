@@ -2,12 +2,10 @@
 
 from __future__ import annotations
 
-import copy
 import json
 import threading
 from dataclasses import replace
 from functools import partial
-from pathlib import Path
 from typing import Any
 
 import connexion
@@ -15,16 +13,15 @@ from connexion.jsonifier import Jsonifier
 from connexion.middleware.context import ContextMiddleware
 from connexion.middleware.exceptions import ExceptionMiddleware
 from connexion.middleware.lifespan import LifespanMiddleware
-from connexion.middleware.main import API, ConnexionMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.response_validation import ResponseValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
 from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.resolver import Resolver
-from connexion.spec import OpenAPISpecification
 
 from vsmock.contract import documents
 from vsmock.http import handlers
+from vsmock.http.connexion_adapter import mount, mounted_operations
 from vsmock.http.dispatch import FastPath, Routes
 from vsmock.http.envelope import HANDLERS
 from vsmock.http.middleware import ADMIN_PREFIX
@@ -84,29 +81,6 @@ def preload_in_background() -> None:
     timer = threading.Timer(PRELOAD_DELAY, preload)
     timer.name, timer.daemon = "vsmock-preload", True
     timer.start()
-
-
-class ShippedSpecification(OpenAPISpecification):
-    """One of vsmock's own documents (``openapi.yaml``, ``admin.yaml``), which ship with the
-    package and never change at run time.
-
-    Connexion checks every document it loads against the OpenAPI 3.0 schema; for these that
-    check is three quarters of ``create_app``'s time, repeated at every start for the same
-    bytes. The test suite runs it instead (``tests/test_spec.py``: Connexion's own check and
-    openapi-spec-validator's, on both documents), so it is skipped here.
-    """
-
-    @classmethod
-    def _validate_spec(cls, spec: Any) -> None:
-        return None
-
-
-def mount(middleware: ConnexionMiddleware, path: Path, *, base_path: str, **options: Any) -> None:
-    """Serve the shipped document at ``path`` under ``base_path``: what
-    ``ConnexionMiddleware.add_api`` does, without checking the document again."""
-    specification = ShippedSpecification(copy.deepcopy(documents.load(path)))
-    settings = middleware.options.replace(**options)
-    middleware.apis.append(API(specification, base_path=base_path, **settings.__dict__))
 
 
 def api_options() -> dict[str, Any]:
@@ -186,5 +160,7 @@ def create_app(
             **api_options(),
         )
     if fastpath:
-        routes.build(app.middleware.apis, HANDLERS, include=lambda base: base != ADMIN_PREFIX)
+        routes.build(
+            mounted_operations(app.middleware), HANDLERS, include=lambda base: base != ADMIN_PREFIX
+        )
     return app

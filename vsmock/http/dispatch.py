@@ -38,10 +38,8 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 from connexion import utils
-from connexion.context import _context, _operation, _receive, _scope
 from connexion.datastructures import MediaTypeDict
 from connexion.decorators.parameter import get_arguments, pythonic, sanitized
-from connexion.decorators.response import AsyncResponseDecorator
 from connexion.exceptions import NonConformingResponseHeaders, UnsupportedMediaTypeProblem
 from connexion.frameworks.starlette import Starlette as StarletteFramework
 from connexion.http_facts import FORM_CONTENT_TYPES
@@ -49,15 +47,20 @@ from connexion.lifecycle import ConnexionRequest, ConnexionResponse
 from connexion.operations import AbstractOperation
 from connexion.utils import inspect_function_arguments
 from python_multipart.multipart import parse_options_header
-from starlette._utils import get_route_path
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vsmock.backend.interface import method_name
+from vsmock.http.connexion_adapter import (
+    MountedOperation,
+    ResponseShaper,
+    bind_request_context,
+    validate_response_bytes,
+)
 from vsmock.http.request_state import NOT_PARSED, RequestState, request_state
+from vsmock.http.starlette_adapter import route_path
 
-METHODS = ("get", "put", "post", "delete", "patch", "options", "trace")
 ErrorHandler = Callable[[ConnexionRequest, Exception], ConnexionResponse]
 
 
@@ -205,12 +208,9 @@ class _BodyCheck:
         self.check_bytes(scope, raw)
 
     def check_bytes(self, scope: Scope, raw: bytes, encoding: str = "utf-8") -> None:
-        validator = self.validator_class(
-            scope, schema=self.schema, nullable=self.nullable, encoding=encoding
+        validate_response_bytes(
+            self.validator_class, scope, self.schema, self.nullable, encoding, raw
         )
-        parsed = validator._parse(iter([raw]))
-        if not (parsed is None and self.nullable):
-            validator._validate(parsed)
 
 
 # ---------------------------------------------------------------------------- operations
@@ -225,7 +225,7 @@ class FastOperation:
     strict_validation: bool
     validate_responses: bool
     sanitize: Callable[[str], str]
-    responder: AsyncResponseDecorator
+    responder: ResponseShaper
     arguments: list[str] = field(default_factory=list)
     has_kwargs: bool = False
     _body_validators: dict[tuple[str, str], Any] = field(default_factory=dict)
@@ -355,7 +355,7 @@ class FastOperation:
         if isinstance(result, ConnexionResponse):
             return framework.connexion_to_framework_response(result), _NOT_JSON
         responder = self.responder
-        data, status_code, headers = responder._unpack_handler_response(result)
+        data, status_code, headers = responder.unpack(result)
         if (
             self.json_type is not None
             and isinstance(data, (dict, list))
@@ -370,10 +370,9 @@ class FastOperation:
                 headers={**headers, "Content-Type": self.json_type},
             )
             return response, data
-        content_type = responder._infer_content_type(data, headers)
-        serialised = responder._serialize_data(data, content_type=content_type)
-        status_code = status_code or responder._infer_status_code(serialised)
-        headers = responder._update_headers(headers, content_type=content_type)
+        serialised, content_type, status_code, headers = responder.serialise(
+            data, status_code, headers
+        )
         response = framework.build_response(
             serialised, content_type=content_type, status_code=status_code, headers=headers
         )
@@ -488,10 +487,7 @@ class FastOperation:
         extensions = scope.setdefault("extensions", {})
         extensions.setdefault("connexion_routing", {}).update(self.routing)
         receive, scope = await self.validate_request(scope, receive)
-        _context.set(scope.get("extensions", {}).get("connexion_context", {}))
-        _operation.set(self.operation)
-        _receive.set(receive)
-        _scope.set(scope)
+        bind_request_context(scope, receive, self.operation)
         result = await self.call_handler(scope, receive, request_state(scope))
         response, written = self.response(result)
         await self.send_checked(scope, receive, send, response, written)
@@ -542,23 +538,36 @@ class Routes:
 
     def build(
         self,
-        apis: Iterable[Any],
+        operations: Iterable[MountedOperation],
         error_handlers: Iterable[tuple[type[BaseException], ErrorHandler]],
         *,
         include: Callable[[str], bool],
     ) -> None:
-        """Build the table from Connexion's registered APIs (``app.middleware.apis``),
-        for the base paths ``include`` accepts, most specific base path first."""
+        """Build the table from the operations Connexion resolved, for the base paths
+        ``include`` accepts, the most specific base path first."""
         self.error_handlers = list(error_handlers)
-        ordered = sorted(apis, key=lambda api: len(api.base_path or ""), reverse=True)
-        for api in ordered:
-            base_path = api.base_path or ""
-            if not include(base_path):
+        shapers: dict[int, ResponseShaper] = {}
+        ordered = sorted(operations, key=lambda mounted: len(mounted.base_path), reverse=True)
+        for mounted in ordered:
+            if not include(mounted.base_path):
                 continue
-            for path, method, operation in _operations(api):
-                full = base_path + path
-                methods = self._methods_for(full)
-                methods.setdefault(method.upper(), operation)
+            options = mounted.options
+            jsonifier = options.get("jsonifier")
+            shaper = shapers.get(id(jsonifier))
+            if shaper is None:
+                shaper = shapers[id(jsonifier)] = ResponseShaper(jsonifier)
+            operation = FastOperation(
+                operation=mounted.operation,
+                base_path=mounted.base_path,
+                function=mounted.operation.function,
+                validator_map=options.get("validator_map") or {},
+                strict_validation=bool(options.get("strict_validation")),
+                validate_responses=bool(options.get("validate_responses")),
+                sanitize=pythonic if options.get("pythonic_params") else sanitized,
+                responder=shaper,
+            )
+            methods = self._methods_for(mounted.base_path + mounted.path)
+            methods.setdefault(mounted.method.upper(), operation)
 
     def _methods_for(self, path: str) -> dict[str, FastOperation]:
         if "{" not in path:
@@ -597,41 +606,6 @@ class Routes:
         return None
 
 
-def _operations(api: Any) -> Iterable[tuple[str, str, FastOperation]]:
-    spec = api.specification
-    options = api.kwargs
-    resolver = options.get("resolver")
-    validator_map = options.get("validator_map") or {}
-    jsonifier = options.get("jsonifier")
-    sanitize = pythonic if options.get("pythonic_params") else sanitized
-    responder = AsyncResponseDecorator(framework=StarletteFramework, jsonifier=jsonifier)
-    for path, item in spec.get("paths", {}).items():
-        for method in item:
-            if method not in METHODS:
-                continue
-            operation = spec.operation_cls.from_spec(
-                spec,
-                path=path,
-                method=method,
-                resolver=resolver,
-                uri_parser_class=options.get("uri_parser_class"),
-            )
-            yield (
-                path,
-                method,
-                FastOperation(
-                    operation=operation,
-                    base_path=api.base_path or "",
-                    function=operation.function,
-                    validator_map=validator_map,
-                    strict_validation=bool(options.get("strict_validation")),
-                    validate_responses=bool(options.get("validate_responses")),
-                    sanitize=sanitize,
-                    responder=responder,
-                ),
-            )
-
-
 # ------------------------------------------------------------------------------ middleware
 class FastPath:
     """ASGI middleware placed where Connexion's own stack begins (its ExceptionMiddleware)."""
@@ -644,7 +618,7 @@ class FastPath:
         if scope["type"] != "http" or scope.get("root_path"):
             await self.app(scope, receive, send)
             return
-        found = self.routes.match(scope["method"], get_route_path(scope))
+        found = self.routes.match(scope["method"], route_path(scope))
         if found is None:
             await self.app(scope, receive, send)
             return

@@ -1,5 +1,12 @@
-"""Parsing upload bodies: Starlette's multipart parser, with room for long file names.
+"""Starlette's internals, in one place (``tests/http/test_adapters.py`` fails loudly when an
+upgrade moves one):
 
+* ``starlette._utils.get_route_path``: the path a router matches, as Starlette computes it
+  (:func:`route_path`);
+* ``MultiPartParser``'s ``_charset``, ``_file_parts_to_write``, ``_file_parts_to_finish``,
+  ``_files_to_close_on_error`` and callbacks (:class:`UploadParser`).
+
+Parsing upload bodies: Starlette's multipart parser, with room for long file names.
 python-multipart refuses a part header line longer than about 4 KB, so an upload whose
 file name has a few thousand characters failed as "Invalid multipart data". Starlette's
 parser builds python-multipart's with the default, so :class:`UploadParser` repeats its
@@ -16,11 +23,18 @@ from typing import TYPE_CHECKING
 import python_multipart
 from python_multipart.exceptions import FormParserError
 from python_multipart.multipart import parse_options_header
+from starlette._utils import get_route_path
 from starlette.datastructures import FormData
 from starlette.formparsers import MultiPartException, MultiPartParser
+from starlette.types import Scope
 
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
+
+def route_path(scope: Scope) -> str:
+    """The path Starlette's routing matches for ``scope`` (``root_path`` taken off)."""
+    return str(get_route_path(scope))
+
 
 # A 5,000-character file name, UTF-8 encoded and quoted, with room to spare.
 MAX_HEADER_LINE = 64 * 1024

@@ -21,8 +21,6 @@ from connexion.datastructures import MediaTypeDict
 from connexion.json_schema import Draft4RequestValidator
 from connexion.validators import (
     VALIDATOR_MAP,
-    JSONRequestBodyValidator,
-    MultiPartFormDataValidator,
     ParameterValidator,
 )
 from jsonschema import Draft4Validator
@@ -35,6 +33,7 @@ from vsmock.backend.limits import PREFIXES, id_error
 from vsmock.contract import json_bodies
 from vsmock.contract.schema_errors import first_error
 from vsmock.errors import APIError, InvalidRequest
+from vsmock.http.connexion_adapter import JSONBodyValidatorBase, MultipartValidatorBase
 from vsmock.http.dispatch import fast_validator, query_lists
 from vsmock.http.request_state import request_info, request_state
 from vsmock.http.starlette_adapter import UploadParser
@@ -141,7 +140,7 @@ def _drop_query_param(scope: Scope, name: str) -> None:
     scope["query_string"] = urlencode(kept).encode("latin-1")
 
 
-class OpenAIJSONBodyValidator(JSONRequestBodyValidator):
+class OpenAIJSONBodyValidator(JSONBodyValidatorBase):
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
         messages = []
         more = True
@@ -152,16 +151,16 @@ class OpenAIJSONBodyValidator(JSONRequestBodyValidator):
         raw = b"".join(m.get("body", b"") for m in messages)
         body = self._parse_json(raw, scope)
         self._check_body(body, scope)
-        if self._encoding.lower().replace("-", "") == "utf8" and body is not _UNPARSED:
+        if self.encoding.lower().replace("-", "") == "utf8" and body is not _UNPARSED:
             # What the handler's ``request.get_body()`` would parse again from these bytes.
             state = request_state(scope)
             if state is not None:
                 state.json_body = body
-        return self._insert_messages(receive, messages=messages), scope
+        return self.replay(receive, messages), scope
 
     def _parse_json(self, raw: bytes, scope: Scope) -> Any:
         try:
-            return json_bodies.parse(raw, self._encoding)
+            return json_bodies.parse(raw, self.encoding)
         except InvalidRequest as error:
             check(scope, error, rule="json")
             return _UNPARSED
@@ -170,7 +169,7 @@ class OpenAIJSONBodyValidator(JSONRequestBodyValidator):
         if body is _UNPARSED:
             return
         if body is None:
-            if self._required and not self._nullable:
+            if self.required and not self.nullable:
                 check(
                     scope,
                     InvalidRequest(
@@ -180,13 +179,13 @@ class OpenAIJSONBodyValidator(JSONRequestBodyValidator):
                     rule="required",
                 )
             return
-        check_schema(scope, compiled(self._schema), body)
+        check_schema(scope, compiled(self.schema), body)
 
 
 _UNPARSED = object()
 
 
-class OpenAIMultipartValidator(MultiPartFormDataValidator):
+class OpenAIMultipartValidator(MultipartValidatorBase):
     """Parse once, spool files to disk, validate the fields, hand the form on via the scope."""
 
     async def wrap_receive(self, receive: Receive, *, scope: Scope) -> tuple[Receive, Scope]:
@@ -210,9 +209,9 @@ class OpenAIMultipartValidator(MultiPartFormDataValidator):
                 f"Could not parse multipart form: {exc}", code="invalid_multipart"
             ) from None
         fields = normalise_form(form)
-        check_schema(scope, compiled(self._schema), fields)
+        check_schema(scope, compiled(self.schema), fields)
         if lenient(scope):
-            form = _with_missing_files(form, self._schema)
+            form = _with_missing_files(form, self.schema)
         state = request_state(scope)
         if state is not None:
             state.form = (form, fields)

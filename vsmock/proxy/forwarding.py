@@ -37,7 +37,8 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from vsmock.contract import documents
 from vsmock.control.journal import RAW_BODY_CAP, safe_headers
 from vsmock.errors import APIError, BadGateway, InvalidRequest
-from vsmock.http.app import API_PREFIX, VsmockApp, api_options, connexion_app, mount
+from vsmock.http.app import API_PREFIX, VsmockApp, api_options, connexion_app
+from vsmock.http.connexion_adapter import mount
 from vsmock.http.envelope import send_error
 from vsmock.http.middleware import ADMIN_PREFIX, is_admin
 from vsmock.http.middleware.fault_injection import FaultInjection
