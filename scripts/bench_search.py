@@ -56,11 +56,13 @@ from urllib.parse import urlsplit
 import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
-if str(ROOT) not in sys.path:
-    sys.path.insert(0, str(ROOT))
+for folder in (ROOT, ROOT / "tests"):  # the relevance set's loader lives with the tests
+    if str(folder) not in sys.path:
+        sys.path.insert(0, str(folder))
+
+from relevance import evaluate, load_relevance_set  # noqa: E402
 
 from vsmock.search.index import SearchIndex  # noqa: E402
-from vsmock.search.relevance import evaluate, load_relevance_set  # noqa: E402
 
 VOCABULARY_SIZE = 30_000
 ZIPF_EXPONENT = 1.07

@@ -15,11 +15,11 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import httpx
+from transcript import answer_lines, request_line
 
 from vsmock.http.app import create_app
 from vsmock.scenarios import Interaction, Request, ScenarioError, load_scenario, replay
 from vsmock.scenarios.bodies import parse_raw
-from vsmock.scenarios.summary import answer_lines, request_line
 
 ROOT = Path(__file__).resolve().parent.parent
 SCENARIOS = ROOT / "fixtures" / "scenarios"

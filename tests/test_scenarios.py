@@ -344,7 +344,7 @@ def test_ignore_paths() -> None:
 def test_load_into_seeds_the_recorded_state(fresh_app: VsmockApp) -> None:
     app = fresh_app
     app.runtime.reset(seed=1)
-    result = load_into(app.runtime, SCENARIOS / "support-faq.json")
+    result = load_into(app, SCENARIOS / "support-faq.json")
     assert result.ok and result.total == 9
     stores = app.runtime.backend.list_vector_stores(limit=20, order="desc", after=None, before=None)
     assert [(s["name"], s["file_counts"]["completed"]) for s in stores["data"]] == [
@@ -385,7 +385,7 @@ def test_admin_load_route(server: ServeProcess, api: httpx.Client) -> None:
 def test_record_through_the_proxy_then_replay(
     fresh: ThreadedServer, fresh_app: VsmockApp, tmp_path: Path
 ) -> None:
-    from vsmock.scenarios.record import recording, save
+    from vsmock.proxy.recording import recording, save
 
     with recording(fresh.base_url) as (proxy, recorder):
         assert recorder.vsmock and recorder.seed is not None

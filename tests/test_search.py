@@ -18,8 +18,7 @@ import openai
 import pytest
 from conftest import ServeProcess
 from helpers import upload
-
-from vsmock.search.relevance import load_relevance_set
+from relevance import load_relevance_set
 
 Attributes = dict[str, str | float | bool]
 

@@ -13,6 +13,12 @@ from typing import Any
 
 import numpy as np
 import pytest
+from relevance import (
+    evaluate,
+    load_relevance_set,
+    precision_and_mrr,
+    split_paragraphs,
+)
 from sklearn.feature_extraction.text import TfidfVectorizer
 
 import vsmock.search.index as index_module
@@ -21,12 +27,6 @@ import vsmock.search.segment as segment_module
 from vsmock.search.analysis import analyze
 from vsmock.search.index import Hit, SearchIndex
 from vsmock.search.ranking import FEW_BIGRAMS, PHRASE_WEIGHT, RANKERS, bigram_coverage
-from vsmock.search.relevance import (
-    evaluate,
-    load_relevance_set,
-    precision_and_mrr,
-    split_paragraphs,
-)
 from vsmock.search.rewrite import rewrite_query
 
 Docs = dict[str, tuple[int, list[str]]]  # doc id -> (order, chunks)

@@ -5,7 +5,6 @@ from __future__ import annotations
 import argparse
 import math
 import os
-import signal
 import stat
 import sys
 from collections.abc import Callable, Iterable, Sequence
@@ -314,7 +313,7 @@ def serve(args: argparse.Namespace) -> int:
             return 2
     lean_imports()
     from vsmock.http.app import API_PREFIX, create_app, preload_in_background
-    from vsmock.http.uvicorn_adapter import make_server
+    from vsmock.http.uvicorn_adapter import make_server, run_until_stopped
     from vsmock.storage.tinydb_adapter import DamagedState
 
     settings = settings_from(args)
@@ -342,30 +341,6 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
-class _Stopped(Exception):
-    """SIGTERM, turned into an exception so that shutdown code runs."""
-
-
-def _stop(signum: int, frame: object) -> None:
-    raise _Stopped(signum)
-
-
-def run_until_stopped(server: Any, stopped: Callable[[], None]) -> None:
-    """Run a uvicorn server until Ctrl-C or SIGTERM, then call ``stopped``.
-
-    uvicorn shuts down gracefully and then raises the signal again; with the default
-    SIGTERM handler that would end the process before any ``finally`` runs.
-    """
-    previous = signal.signal(signal.SIGTERM, _stop)
-    try:
-        server.run()
-    except (KeyboardInterrupt, _Stopped):
-        pass
-    finally:
-        signal.signal(signal.SIGTERM, previous)
-        stopped()
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if args.command == "serve":
@@ -375,7 +350,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_proxy(args)
     if args.command == "record":
-        from vsmock.scenarios.record import run_record
+        from vsmock.proxy.recording import run_record
 
         return run_record(args)
     if args.command == "replay":

@@ -14,8 +14,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-FAIL_CODES = ("server_error", "unsupported_file", "invalid_file")
-
 FAIL_MESSAGES = {
     "server_error": "The server had an error while processing the file.",
     "unsupported_file": "The file type is not supported.",

@@ -13,7 +13,6 @@ import threading
 from dataclasses import dataclass
 from typing import Any
 
-FAULT_STATUSES = (408, 409, 429, 500, 502, 503)
 DEFAULT_RETRY_AFTER_MS = 1000  # a 429 always tells the client when to come back
 API_PREFIX = "/v1"
 

@@ -1,15 +1,17 @@
 """Running an app on uvicorn: in the foreground (CLI) or on a background thread (tests).
 
-uvicorn internals used here (``tests/test_server.py`` fails loudly if an upgrade moves
-them): the HTTP protocol class ``uvicorn.protocols.http.auto.AutoHTTPProtocol`` and its
-``send_400_response(msg)``, ``transport`` and ``server_state.default_headers``.
+uvicorn internals used here, and only here (``tests/http/test_adapters.py`` fails loudly
+when an upgrade moves one): the HTTP protocol class
+``uvicorn.protocols.http.auto.AutoHTTPProtocol`` with its ``send_400_response(msg)``,
+``transport`` and ``server_state.default_headers``; and ``Server.servers`` (the listening
+servers, for the bound address).
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
+import signal
 import socket
 import threading
 from collections.abc import Callable, Iterator
@@ -19,6 +21,7 @@ import uvicorn
 
 from vsmock.errors import InvalidRequest
 from vsmock.http.app import API_PREFIX
+from vsmock.http.envelope import envelope
 
 UNREADABLE = InvalidRequest(
     "The request could not be read as HTTP: its request line or headers are malformed, too "
@@ -34,7 +37,7 @@ def envelope_protocol() -> type[asyncio.Protocol]:
 
     class EnvelopeProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
         def send_400_response(self, msg: str) -> None:
-            body = json.dumps(UNREADABLE.body()).encode()
+            body = envelope(UNREADABLE)
             head = [b"HTTP/1.1 400 Bad Request\r\n"]
             for name, value in self.server_state.default_headers:
                 head += [name, b": ", value, b"\r\n"]
@@ -134,3 +137,27 @@ def running(app: Any, host: str = "127.0.0.1", port: int = 0) -> Iterator[Thread
         yield server
     finally:
         server.stop()
+
+
+class _Stopped(Exception):
+    """SIGTERM, turned into an exception so that shutdown code runs."""
+
+
+def _stop(signum: int, frame: object) -> None:
+    raise _Stopped(signum)
+
+
+def run_until_stopped(server: Any, stopped: Callable[[], None]) -> None:
+    """Run a uvicorn server until Ctrl-C or SIGTERM, then call ``stopped``.
+
+    uvicorn shuts down gracefully and then raises the signal again; with the default
+    SIGTERM handler that would end the process before any ``finally`` runs.
+    """
+    previous = signal.signal(signal.SIGTERM, _stop)
+    try:
+        server.run()
+    except (KeyboardInterrupt, _Stopped):
+        pass
+    finally:
+        signal.signal(signal.SIGTERM, previous)
+        stopped()

@@ -327,8 +327,7 @@ def create_proxy_app(
 
 
 def run_proxy(args: argparse.Namespace) -> int:
-    from vsmock.cli import run_until_stopped
-    from vsmock.http.uvicorn_adapter import make_server
+    from vsmock.http.uvicorn_adapter import make_server, run_until_stopped
 
     settings = Settings(host=args.host, port=args.port)
     app = create_proxy_app(args.upstream, settings)

@@ -23,8 +23,6 @@ JSON = "json"
 TEXT = "text"
 BASE64 = "base64"
 MULTIPART = "multipart"
-ENCODINGS = (JSON, TEXT, BASE64, MULTIPART)
-
 CRLF = b"\r\n"
 
 

@@ -18,7 +18,7 @@ from vsmock.scenarios.scenario_errors import ScenarioError, ScenarioMismatch
 
 
 def load_into(target: Any, scenario: Scenario | dict[str, Any] | str | Path) -> Result:
-    """Load ``scenario`` (a Scenario, dict or file path) into a Runtime or VsmockApp.
+    """Load ``scenario`` (a Scenario, dict or file path) into an in-process vsmock app.
 
     Raises ScenarioMismatch (with the replay's diff) when an answer differs from the
     recording, and ScenarioError when the scenario cannot be read.

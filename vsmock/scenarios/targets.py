@@ -109,18 +109,14 @@ class Target:
 
 
 def open_target(target: Any, api_key: str | None = None, timeout: float = 120) -> Target:
-    """A Target for a base URL (``http://host:port/v1``), a VsmockApp or a Runtime."""
+    """A Target for a base URL (``http://host:port/v1``) or an in-process vsmock app (an
+    ASGI app with the ``runtime`` it serves, such as ``create_app()``'s)."""
     if isinstance(target, str):
         base = target.rstrip("/")
         root = base[: -len("/v1")] if base.endswith("/v1") else base
         client = httpx.Client(timeout=timeout)
         return Target(client, base, root + "/__admin", api_key or DEFAULT_API_KEY, base)
-    if isinstance(target, Runtime):
-        from vsmock.http.app import create_app  # the app module needs the runtime's imports
-
-        app: Any = create_app(runtime=target)
-        runtime = target
-    elif isinstance(getattr(target, "runtime", None), Runtime):
+    if isinstance(getattr(target, "runtime", None), Runtime):
         app, runtime = target, target.runtime
     else:
         raise TypeError(f"cannot play a scenario against {target!r}")

@@ -510,7 +510,7 @@ class SearchIndex:
         score at least ``low``, the smallest of their cosines: a row whose best possible
         final score is below ``low`` is beaten by at least ``limit`` rows and is left out;
         so are rows that cannot reach the threshold. The best possible score is first taken
-        with full coverage (``ranking.upper_bound``, a cosine floor), then with the coverage
+        with full coverage (``ranking.lowest_cosine``, a cosine floor), then with the coverage
         a row can at most reach (``ranking.coverage_bound``: a row of ``n`` tokens holds at
         most ``n - 1`` of the query's bigrams), which keeps the band small for long queries.
         When that still leaves many rows, the ``limit`` best rows by cosine are re-ranked

@@ -52,15 +52,11 @@ def boost(cos: FloatArray, coverage: FloatArray | float, weight: float) -> Float
     return cos + weight * coverage * cos * (1.0 - cos)
 
 
-def upper_bound(cos: FloatArray, weight: float) -> FloatArray:
-    """The highest score a chunk with cosine ``cos`` can reach (full coverage)."""
-    return boost(cos, 1.0, weight)
-
-
 def lowest_cosine(score: float, weight: float) -> float:
-    """The smallest cosine whose :func:`upper_bound` reaches ``score`` (for ``score`` in [0, 1]).
+    """The smallest cosine whose best score (``boost`` at full coverage) reaches ``score``
+    (for ``score`` in [0, 1]).
 
-    ``upper_bound`` is increasing on [0, 1] for ``weight`` < 1, so ``upper_bound(c) >= score``
+    The best score is increasing on [0, 1] for ``weight`` < 1, so ``boost(c, 1) >= score``
     exactly when ``c >= lowest_cosine(score, weight)``: the inverse of
     ``c + weight * c * (1 - c)``, i.e. the smaller root of ``weight*c**2 - (1+weight)*c + score``.
     """

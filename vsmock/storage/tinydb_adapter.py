@@ -1,5 +1,10 @@
 """TinyDB, laid out so that a write costs what it changes and an operation is one log line.
 
+TinyDB internals used here, and only here (``tests/storage/test_tinydb_adapter.py`` fails
+loudly when an upgrade moves one): a ``Table``'s ``_name`` attribute and its constructor's
+parameters (``storage, name, cache_size, persist_empty``); ``TinyDB._tables``, its cache of
+table handles; and ``TinyDB.drop_tables()`` handing the storage a fresh dict.
+
 TinyDB's stock write path rebuilds a whole table and hands the whole database to the
 storage on every write. Two small extension points fix that:
 

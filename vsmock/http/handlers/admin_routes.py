@@ -92,9 +92,9 @@ def load_scenario(body: dict[str, Any]) -> Any:
     source: Any = body
     if "version" not in body and isinstance(body.get("path"), str):
         source = body["path"]
-    app = request.scope.get("app")  # the whole app serving this request
+    app = request.scope["app"]  # the whole app serving this request
     try:
-        result = load_into(BoundApp(app, rt) if app is not None else rt, source)
+        result = load_into(BoundApp(app, rt), source)
     except ScenarioMismatch as exc:
         raise Conflict(str(exc), code="scenario_mismatch") from None
     except ScenarioError as exc:

@@ -23,7 +23,7 @@ from pathlib import Path
 from vsmock.search.index import Hit, SearchIndex
 from vsmock.search.rewrite import rewrite_query
 
-DEFAULT_DIR = Path(__file__).resolve().parents[2] / "fixtures" / "relevance"
+DEFAULT_DIR = Path(__file__).resolve().parents[1] / "fixtures" / "relevance"
 
 
 @dataclass(frozen=True)

@@ -149,10 +149,9 @@ def recording(upstream: str, api_key: str | None = None) -> Iterator[tuple[Any, 
 
 def run_record(args: argparse.Namespace) -> int:
     """``vsmock record --upstream URL --out FILE [--host H] [--port P]``."""
-    from vsmock.cli import run_until_stopped
     from vsmock.http.app import API_PREFIX
     from vsmock.http.middleware import ADMIN_PREFIX
-    from vsmock.http.uvicorn_adapter import make_server
+    from vsmock.http.uvicorn_adapter import make_server, run_until_stopped
 
     recorder = Recorder(args.upstream, os.environ.get("VSMOCK_API_KEY"))
     try:
