@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# A deeper Schemathesis run than the suite's: tests/test_fuzz.py with the "deep" profile
+# A deeper Schemathesis run than the suite's: tests/system/test_fuzz.py with the "deep" profile
 # (200 examples per operation, 1,000 stateful scenarios of up to 40 steps), over the
 # stateful server in-process (compared with Connexion's own stack), `vsmock serve`, and
 # `vsmock serve --stateless --strict-requests`. Each leg prints its operations, test cases
@@ -11,4 +11,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 export VSMOCK_FUZZ_PROFILE="${VSMOCK_FUZZ_PROFILE:-deep}"
-exec "${PYTHON:-python3}" -m pytest -p no:cacheprovider -q -s tests/test_fuzz.py "$@"
+exec "${PYTHON:-python3}" -m pytest -p no:cacheprovider -q -s tests/system/test_fuzz.py "$@"

@@ -8,7 +8,7 @@ from pathlib import Path
 DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # the real API's per-file limit
 DEFAULT_POLL_AFTER_MS = 20
 # The bounds of the processing settings, on the command line and the admin route alike
-# (vsmock/contract/admin.yaml says the same; tests/test_cli.py checks that the two agree).
+# (vsmock/contract/admin.yaml says the same; tests/cli/test_cli.py checks that the two agree).
 MAX_PROCESSING_POLLS = 1000
 MAX_PROCESSING_SECONDS = 315_360_000  # ten years of mock time
 MAX_POLL_AFTER_MS = 600_000  # ten minutes

@@ -42,5 +42,5 @@ def test_quickstart_runs(server: ServeProcess, capsys: object) -> None:
 
 
 def test_plugin_example_in_readme_is_the_file_the_suite_runs() -> None:
-    example = (ROOT / "tests" / "examples" / "test_example_quickstart.py").read_text()
+    example = (ROOT / "tests" / "plugin" / "examples" / "test_example_quickstart.py").read_text()
     assert f"```python\n{example}```" in README

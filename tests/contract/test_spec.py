@@ -49,7 +49,7 @@ from openapi_spec_validator import OpenAPIV30SpecValidator, validate
 
 from vsmock.http.connexion_adapter import ShippedSpecification
 
-SPEC_PATH = Path(__file__).resolve().parent.parent / "openapi.yaml"
+SPEC_PATH = Path(__file__).resolve().parents[2] / "openapi.yaml"
 ADMIN_SPEC_PATH = SPEC_PATH.parent / "vsmock" / "contract" / "admin.yaml"
 
 EXPECTED_OPERATION_IDS = {
@@ -1029,7 +1029,7 @@ EXPECTED_LINKS = {
 }
 
 
-# Stateful fuzzing (tests/test_fuzz.py) creates stores that hold a real file.
+# Stateful fuzzing (tests/system/test_fuzz.py) creates stores that hold a real file.
 BODY_LINKS = {("createFile", "createVectorStore"): {"file_ids": ["$response.body#/id"]}}
 
 

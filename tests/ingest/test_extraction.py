@@ -22,7 +22,7 @@ from vsmock.ingest.extraction import (
     file_kind,
 )
 
-SAMPLES = Path(__file__).resolve().parent.parent / "fixtures" / "documents" / "samples"
+SAMPLES = Path(__file__).resolve().parents[2] / "fixtures" / "documents" / "samples"
 
 CODE_EXTENSIONS = sorted(
     ext

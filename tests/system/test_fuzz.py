@@ -53,7 +53,7 @@ import httpx
 import pytest
 import schemathesis
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SPEC = ROOT / "openapi.yaml"
 FAQ = ROOT / "fixtures" / "documents" / "support-faq"
 KEY = "sk-test"

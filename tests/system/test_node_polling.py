@@ -2,8 +2,8 @@
 
 Node polls differently from Python: it stops a batch on its ``status`` (Python on
 ``file_counts.in_progress``), reads ``openai-poll-after-ms`` on every round, and
-treats only some file statuses as final. The SDK is installed into tests/node/
-by ``npm install`` on first use and cached in tests/node/node_modules. Without
+treats only some file statuses as final. The SDK is installed into tests/system/node/
+by ``npm install`` on first use and cached in tests/system/node/node_modules. Without
 node/npm, or without the npm registry, the test is skipped with a warning.
 """
 
@@ -53,10 +53,12 @@ def node_sdk() -> tuple[str, str]:
                 timeout=300,
             )
         except subprocess.TimeoutExpired:
-            skip_loudly("`npm install` in tests/node timed out (is the npm registry reachable?)")
+            skip_loudly(
+                "`npm install` in tests/system/node timed out (is the npm registry reachable?)"
+            )
         if install.returncode != 0 or not SDK_PACKAGE.exists():
             skip_loudly(
-                "`npm install` in tests/node failed (is the npm registry reachable?):\n"
+                "`npm install` in tests/system/node failed (is the npm registry reachable?):\n"
                 + install.stderr[-2000:]
             )
     version: str = json.loads(SDK_PACKAGE.read_text())["version"]

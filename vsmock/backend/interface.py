@@ -6,7 +6,7 @@ Both backends implement it and mypy checks that they do: the stateful one
 (:class:`vsmock.backend.Backend`, state in TinyDB) and the stateless one
 (:class:`vsmock.stateless.StatelessBackend`, answers from the contract). The HTTP layer
 serves the contract's operations from this interface alone (``vsmock/http/handlers``), and
-``tests/test_layout.py`` checks that the interface and the contract name the same
+``tests/architecture/test_layout.py`` checks that the interface and the contract name the same
 operations with the same parameters.
 
 Objects cross it as JSON: dicts of what ``json`` reads and writes (hence ``Any`` values).
@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO, Protocol
 
 from vsmock.backend.processing import Processing
@@ -89,9 +89,7 @@ class Operations(Protocol):
         filter: str | None = None,
     ) -> JsonObject: ...
 
-    def create_vector_store_file(
-        self, *, vector_store_id: str, body: JsonObject
-    ) -> JsonObject: ...
+    def create_vector_store_file(self, *, vector_store_id: str, body: JsonObject) -> JsonObject: ...
 
     def get_vector_store_file(self, *, vector_store_id: str, file_id: str) -> JsonObject: ...
 
@@ -153,3 +151,10 @@ OPERATION_NAMES = tuple(
 def method_name(operation_id: str) -> str:
     """The method answering an operation: its operationId in snake case."""
     return re.sub(r"(?<!^)(?=[A-Z])", "_", operation_id).lower()
+
+
+def operation_id(method: Callable[..., Any]) -> str:
+    """The operationId a method of :class:`Operations` answers (the inverse of
+    :func:`method_name`)."""
+    head, *rest = method.__name__.split("_")
+    return head + "".join(word.capitalize() for word in rest)

@@ -31,6 +31,7 @@ from starlette.types import Scope
 if TYPE_CHECKING:
     from python_multipart.multipart import MultipartCallbacks
 
+
 def route_path(scope: Scope) -> str:
     """The path Starlette's routing matches for ``scope`` (``root_path`` taken off)."""
     return str(get_route_path(scope))

@@ -456,11 +456,14 @@ def _extract_docx(data: bytes) -> str:
     def table_lines(table: Table) -> Iterator[str]:
         for row in table.rows:
             cells: list[str] = []
+            row_cells = row.cells  # held, so the ids below stay unique
             seen: set[int] = set()
-            for cell in row.cells:
-                if id(cell._tc) in seen:  # merged cells are repeated
+            for cell in row_cells:
+                # python-docx yields a horizontally merged cell once per grid column,
+                # as the same object.
+                if id(cell) in seen:
                     continue
-                seen.add(id(cell._tc))
+                seen.add(id(cell))
                 cells.append(" ".join(block_lines(cell.iter_inner_content())))
             if any(cells):
                 yield "\t".join(cells)

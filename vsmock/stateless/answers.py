@@ -22,6 +22,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO, TypeGuard
 
 from vsmock.backend.files import BATCH_DEFAULT_EXPIRY, REPORTED_PURPOSE
+from vsmock.backend.interface import Operations, operation_id
 from vsmock.backend.limits import AUTO_CHUNKING, check_chunking, check_map, chunking_object
 from vsmock.backend.pagination import list_object
 from vsmock.backend.processing import Processing
@@ -68,9 +69,7 @@ class StatelessBackend:
 
     # -- helpers ----------------------------------------------------------------------------
     def _report(self, error: APIError | None, value: Any = None) -> None:
-        report(
-            error, strict=self.settings.strict_requests, violations=self.violations, value=value
-        )
+        report(error, strict=self.settings.strict_requests, violations=self.violations, value=value)
 
     def _checked(self, check: Callable[[], Any], value: Any = None) -> bool:
         """Run one of the stateful backend's checks; report its failure. True if it passed."""
@@ -428,7 +427,9 @@ def _check_filter(filters: Any) -> None:
 
 
 def _download_example(spec: Contract) -> bytes:
-    content = spec.response_definition("downloadFile", 200).get("content", {})
+    content = spec.response_definition(operation_id(Operations.download_file), 200).get(
+        "content", {}
+    )
     for media in content.values():
         example = media.get("schema", {}).get("example")
         if isinstance(example, str):
