@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
+from vsmock.contract.json_types import JsonObject
 from vsmock.control.clock import ClockError, checked
 from vsmock.control.faults import Fault
 from vsmock.errors import InvalidRequest
@@ -18,18 +19,18 @@ if TYPE_CHECKING:
     from vsmock.runtime import Runtime
 
 
-def reset(rt: Runtime, seed: int | None = None, now: float | None = None) -> dict[str, Any]:
+def reset(rt: Runtime, seed: int | None = None, now: float | None = None) -> JsonObject:
     if now is not None:
         _clock_value(lambda: checked(now, "now"), "now")
     rt.reset(seed=seed, now=now)
     return {"status": "ok", "seed": rt.reset_seed, "now": rt.reset_time}
 
 
-def clock(rt: Runtime) -> dict[str, Any]:
+def clock(rt: Runtime) -> JsonObject:
     return {"now": rt.clock.now(), "frozen": rt.clock.frozen}
 
 
-def set_clock(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+def set_clock(rt: Runtime, body: JsonObject) -> JsonObject:
     """Set, then advance, the clock; a time it cannot show is a 400 and changes nothing."""
     now, seconds = body.get("now"), body.get("advance_seconds")
     if now is not None:
@@ -51,12 +52,12 @@ def _clock_value(check: Callable[[], Any], param: str) -> None:
         raise InvalidRequest(str(exc), param=param, code="invalid_value") from None
 
 
-def processing(rt: Runtime) -> dict[str, Any]:
-    settings: dict[str, Any] = rt.backend.processing.to_dict()
+def processing(rt: Runtime) -> JsonObject:
+    settings: JsonObject = rt.backend.processing.to_dict()
     return {**settings, "poll_after_ms": rt.poll_after_ms}
 
 
-def set_processing(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+def set_processing(rt: Runtime, body: JsonObject) -> JsonObject:
     backend = rt.backend
     with backend.lock:
         current = backend.processing
@@ -72,7 +73,7 @@ def set_processing(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
     return processing(rt)
 
 
-def add_fault(rt: Runtime, body: dict[str, Any]) -> list[dict[str, Any]]:
+def add_fault(rt: Runtime, body: JsonObject) -> list[JsonObject]:
     rt.faults.add(
         Fault(
             status=body.get("status"),
@@ -86,5 +87,5 @@ def add_fault(rt: Runtime, body: dict[str, Any]) -> list[dict[str, Any]]:
     return rt.faults.list()
 
 
-def requests(rt: Runtime) -> list[dict[str, Any]]:
+def requests(rt: Runtime) -> list[JsonObject]:
     return [entry.to_dict() for entry in rt.journal.entries()]

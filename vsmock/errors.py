@@ -9,7 +9,9 @@ One handler (``vsmock.http.envelope``) turns every error into::
 
 from __future__ import annotations
 
-from typing import Any, ClassVar
+from typing import ClassVar
+
+from vsmock.contract.json_types import JsonObject
 
 
 class APIError(Exception):
@@ -35,7 +37,7 @@ class APIError(Exception):
             self.code = code
         self.headers = headers or {}
 
-    def body(self) -> dict[str, Any]:
+    def body(self) -> JsonObject:
         return {
             "error": {
                 "message": self.message,

@@ -25,6 +25,7 @@ from typing import TYPE_CHECKING, Any, NoReturn
 
 import pytest
 
+from vsmock.contract.json_types import JsonObject
 from vsmock.plugin.handle import Vsmock
 from vsmock.plugin.marker import MARKER, MARKER_HELP, MarkerOptions
 from vsmock.plugin.tracebacks import trim_traceback
@@ -87,7 +88,7 @@ def server_options(config: pytest.Config) -> ServerOptions:
     elif config.getini("vsmock_data_dir"):  # relative to the ini file
         base = config.inipath.parent if config.inipath else config.rootpath
         data_dir = base / str(config.getini("vsmock_data_dir"))
-    workerinput: dict[str, Any] | None = getattr(config, "workerinput", None)
+    workerinput: JsonObject | None = getattr(config, "workerinput", None)
     return ServerOptions(
         port=port,
         data_dir=data_dir,

@@ -249,7 +249,7 @@ def test_tracebacks_fold_framework_frames_only() -> None:
             '  File "/venv/site-packages/connexion/middleware.py", line 2, in call',
             "    await next_app()",
             "           ^^^^^^^^^^",
-            '  File "/src/vsmock/handlers/files.py", line 3, in create_file',
+            '  File "/src/vsmock/http/handlers/file_routes.py", line 3, in create_file',
             "    return backend().create_file()",
             "RuntimeError: boom",
         ]
@@ -257,7 +257,7 @@ def test_tracebacks_fold_framework_frames_only() -> None:
     assert trim_traceback(text).splitlines() == [
         "Traceback (most recent call last):",
         "  ... 2 frames of connexion, starlette (-vv shows them)",
-        '  File "/src/vsmock/handlers/files.py", line 3, in create_file',
+        '  File "/src/vsmock/http/handlers/file_routes.py", line 3, in create_file',
         "    return backend().create_file()",
         "RuntimeError: boom",
     ]

@@ -26,9 +26,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
+from vsmock.contract.json_types import JsonObject
 from vsmock.storage.tinydb_adapter import Database, TableChanges
 
-Record = dict[str, Any]
+Record = JsonObject
 OnChange = Callable[[str, Record | None, Record | None], None]
 
 

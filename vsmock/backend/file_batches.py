@@ -10,17 +10,18 @@ from vsmock.backend.limits import check_chunking, check_map
 from vsmock.backend.records import batch_table, has_chunks, vsf_table
 from vsmock.backend.state import BackendState, Prepared, operation
 from vsmock.backend.vector_store_files import VectorStoreFilesMixin
+from vsmock.contract.json_types import JsonObject
 from vsmock.errors import FileBatchNotFound, InvalidRequest
 
 
 class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
-    def _batch(self, vs_id: str, batch_id: str) -> dict[str, Any]:
+    def _batch(self, vs_id: str, batch_id: str) -> JsonObject:
         batch = self.changes.get(batch_table(vs_id), batch_id)
         if batch is None:
             raise FileBatchNotFound(batch_id, vs_id)
         return batch
 
-    def _members(self, batch: dict[str, Any]) -> list[dict[str, Any]]:
+    def _members(self, batch: JsonObject) -> list[JsonObject]:
         """The batch's files that are still attached through this batch."""
         table = vsf_table(batch["vector_store_id"])
         members = []
@@ -30,7 +31,7 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
                 members.append(vsf)
         return members
 
-    def file_batch_object(self, batch: dict[str, Any]) -> dict[str, Any]:
+    def file_batch_object(self, batch: JsonObject) -> JsonObject:
         """Status and counts are derived from the members, so they change together."""
         counts: Counter[str] = Counter(vsf["status"] for vsf in self._members(batch))
         file_counts = self.file_counts(counts)
@@ -52,8 +53,8 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
         }
 
     def create_vector_store_file_batch(
-        self, *, vector_store_id: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, *, vector_store_id: str, body: JsonObject
+    ) -> JsonObject:
         """Attach many Files; they are ingested before the lock is taken (``_prepare``)."""
         files, file_ids = body.get("files"), body.get("file_ids")
         wanted = [
@@ -68,8 +69,8 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
 
     @operation
     def _create_batch(
-        self, *, vector_store_id: str, body: dict[str, Any], prepared: Prepared
-    ) -> dict[str, Any]:
+        self, *, vector_store_id: str, body: JsonObject, prepared: Prepared
+    ) -> JsonObject:
         has_ids, has_files = body.get("file_ids") is not None, body.get("files") is not None
         if has_ids == has_files:
             raise InvalidRequest(
@@ -80,7 +81,7 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
                 code="invalid_value" if has_ids else "missing_required_parameter",
             )
         store = self._live_store(vector_store_id)
-        plan: list[tuple[Mapping[str, Any], dict[str, Any] | None, tuple[int, int]]] = []
+        plan: list[tuple[Mapping[str, Any], JsonObject | None, tuple[int, int]]] = []
         if has_ids:
             attributes = check_map("attributes", body.get("attributes"), strings_only=False)
             chunking = check_chunking("chunking_strategy", body.get("chunking_strategy"))
@@ -110,7 +111,7 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
                 param="file_ids",
                 code="empty_array",
             )
-        batch: dict[str, Any] = {
+        batch: JsonObject = {
             "id": self.new_id("batch", lambda i: i in self.batch_table(vector_store_id)),
             "vector_store_id": vector_store_id,
             "created_at": self.clock.now(),
@@ -133,7 +134,7 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
         return self.file_batch_object(batch)
 
     @operation
-    def get_vector_store_file_batch(self, *, vector_store_id: str, batch_id: str) -> dict[str, Any]:
+    def get_vector_store_file_batch(self, *, vector_store_id: str, batch_id: str) -> JsonObject:
         self._store_view(vector_store_id)
         batch = self._batch(vector_store_id, batch_id)
         for vsf in self._members(batch):
@@ -142,9 +143,7 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
         return self.file_batch_object(batch)
 
     @operation
-    def cancel_vector_store_file_batch(
-        self, *, vector_store_id: str, batch_id: str
-    ) -> dict[str, Any]:
+    def cancel_vector_store_file_batch(self, *, vector_store_id: str, batch_id: str) -> JsonObject:
         store = self._store(vector_store_id)
         batch = self._batch(vector_store_id, batch_id)
         unfinished = [vsf for vsf in self._members(batch) if vsf["status"] == "in_progress"]
@@ -170,7 +169,7 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
         after: str | None = None,
         before: str | None = None,
         filter: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         self._store_view(vector_store_id)
         batch = self._batch(vector_store_id, batch_id)
         self.commit()

@@ -8,6 +8,7 @@ from typing import Any, BinaryIO
 from vsmock.backend.pagination import list_object
 from vsmock.backend.records import FILES
 from vsmock.backend.state import BackendState, operation
+from vsmock.contract.json_types import JsonObject
 from vsmock.errors import InvalidRequest, StoredDataMissing
 from vsmock.storage.blobs import BlobMissing, Upload
 
@@ -17,7 +18,7 @@ REPORTED_PURPOSE = {"evals": "user_data"}
 BATCH_DEFAULT_EXPIRY = 30 * 86_400
 
 
-def file_object(rec: Mapping[str, Any]) -> dict[str, Any]:
+def file_object(rec: Mapping[str, Any]) -> JsonObject:
     obj = {
         "id": rec["id"],
         "object": "file",
@@ -38,8 +39,8 @@ class FilesMixin(BackendState):
         content: BinaryIO,
         filename: str,
         purpose: str,
-        expires_after: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
+        expires_after: JsonObject | None = None,
+    ) -> JsonObject:
         """Store an upload. Its bytes are copied in before the lock is taken, then named."""
         upload = self.blobs.stage_upload(content)
         try:
@@ -56,8 +57,8 @@ class FilesMixin(BackendState):
         upload: Upload,
         filename: str,
         purpose: str,
-        expires_after: dict[str, Any] | None,
-    ) -> dict[str, Any]:
+        expires_after: JsonObject | None,
+    ) -> JsonObject:
         now = self.clock.now()
         expires_at: int | None = None
         if expires_after is not None:
@@ -74,7 +75,7 @@ class FilesMixin(BackendState):
         size = self.blobs.claim_upload(upload, file_id)
         self.changes.on_abort(lambda: self.blobs.discard_blob(file_id))
         self.changes.after_flush(lambda: self.blobs.publish_blob(file_id))
-        rec: dict[str, Any] = {
+        rec: JsonObject = {
             "id": file_id,
             "bytes": size,
             "created_at": now,
@@ -94,7 +95,7 @@ class FilesMixin(BackendState):
         limit: int = 10_000,
         order: str = "desc",
         after: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         table = self.files_table
         keep = None
         if purpose is not None:
@@ -108,11 +109,11 @@ class FilesMixin(BackendState):
         return list_object(data, page.has_more)
 
     @operation
-    def retrieve_file(self, *, file_id: str) -> dict[str, Any]:
+    def retrieve_file(self, *, file_id: str) -> JsonObject:
         return file_object(self._file(file_id))
 
     @operation
-    def delete_file(self, *, file_id: str) -> dict[str, Any]:
+    def delete_file(self, *, file_id: str) -> JsonObject:
         self._file(file_id)
         self._remove_file(file_id)
         return {"id": file_id, "object": "file", "deleted": True}

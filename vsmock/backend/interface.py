@@ -9,7 +9,7 @@ serves the contract's operations from this interface alone (``vsmock/http/handle
 ``tests/architecture/test_layout.py`` checks that the interface and the contract name the same
 operations with the same parameters.
 
-Objects cross it as JSON: dicts of what ``json`` reads and writes (hence ``Any`` values).
+Objects cross it as JSON (:data:`vsmock.contract.json_types.JsonObject`).
 """
 
 from __future__ import annotations
@@ -20,8 +20,7 @@ from collections.abc import Callable, Mapping
 from typing import Any, BinaryIO, Protocol
 
 from vsmock.backend.processing import Processing
-
-JsonObject = dict[str, Any]  # a JSON object, as json.loads gives it
+from vsmock.contract.json_types import JsonObject
 
 
 class Operations(Protocol):

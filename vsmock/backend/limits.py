@@ -10,6 +10,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from vsmock.contract.json_types import JsonObject
 from vsmock.errors import InvalidRequest
 
 MAX_KEYS = 16
@@ -41,7 +42,7 @@ def id_error(param: str, value: str) -> InvalidRequest | None:
     return None
 
 
-def check_map(param: str, value: Any, *, strings_only: bool) -> dict[str, Any] | None:
+def check_map(param: str, value: Any, *, strings_only: bool) -> JsonObject | None:
     """Metadata (string values) and attributes (string, number or boolean values)."""
     if value is None:
         return None
@@ -128,7 +129,7 @@ def check_chunking(param: str, value: Any) -> tuple[int, int]:
     return size, overlap
 
 
-def chunking_object(size: int, overlap: int) -> dict[str, Any]:
+def chunking_object(size: int, overlap: int) -> JsonObject:
     """How a file's chunking is reported back: always static (``auto`` is 800/400)."""
     return {
         "type": "static",

@@ -12,7 +12,8 @@ has reached ``attached + seconds``. ``fail`` makes the next K attached files end
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any
+
+from vsmock.contract.json_types import JsonObject
 
 FAIL_MESSAGES = {
     "server_error": "The server had an error while processing the file.",
@@ -39,10 +40,10 @@ class Processing:
         self.fail_count -= 1
         return self.fail_code
 
-    def pending(self, now: float) -> dict[str, Any]:
+    def pending(self, now: float) -> JsonObject:
         return {"polls": max(self.polls, 0), "ready_at": now + max(self.seconds, 0.0)}
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "polls": self.polls,
             "seconds": self.seconds,
@@ -50,5 +51,5 @@ class Processing:
         }
 
 
-def is_due(pending: dict[str, Any], now: float) -> bool:
+def is_due(pending: JsonObject, now: float) -> bool:
     return pending["polls"] <= 0 and now >= pending["ready_at"]

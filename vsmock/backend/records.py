@@ -3,7 +3,7 @@
 Tables: ``files``, ``vector_stores``, ``vector_store_files:{vs_id}`` and
 ``file_batches:{vs_id}`` (one pair per store), ``meta`` (the id source's positions). A
 record that does not have its table's shape was damaged on disk: startup stops and names
-the file and the line (``database.py``).
+the file and the line (``storage/tinydb_adapter.py``).
 """
 
 from __future__ import annotations
@@ -12,6 +12,8 @@ import functools
 from typing import Any
 
 import jsonschema_rs
+
+from vsmock.contract.json_types import JsonObject
 
 FILES = "files"
 STORES = "vector_stores"
@@ -47,7 +49,7 @@ _ERROR = {
     "properties": {"code": _STRING, "message": _STRING},
 }
 
-SHAPES: dict[str, dict[str, Any]] = {
+SHAPES: dict[str, JsonObject] = {
     FILES: {
         "required": ["id", "bytes", "created_at", "filename", "purpose", "expires_at", "seq"],
         "properties": {

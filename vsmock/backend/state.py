@@ -35,6 +35,7 @@ from vsmock.backend.records import (
     id_position_key,
     vsf_table,
 )
+from vsmock.contract.json_types import JsonObject
 from vsmock.control.clock import Clock
 from vsmock.control.ids import OBJECT_KINDS, IdSource
 from vsmock.errors import (
@@ -49,7 +50,7 @@ from vsmock.errors import (
 from vsmock.ingest.outcome import Outcome, failed, ingest
 from vsmock.settings import Settings
 from vsmock.storage.blobs import BlobMissing, BlobStore, Findings
-from vsmock.storage.tinydb_adapter import DamagedState, Database
+from vsmock.storage.tinydb_adapter import DamagedState, Database, RecordTable
 
 if TYPE_CHECKING:  # the search engine (numpy, scipy, scikit-learn) loads on first use
     from vsmock.search.index import SearchIndex
@@ -318,17 +319,17 @@ class BackendState:
 
     # -- tables -------------------------------------------------------------------------------
     @property
-    def files_table(self) -> Any:
+    def files_table(self) -> RecordTable:
         return self.db.table(FILES)
 
     @property
-    def stores_table(self) -> Any:
+    def stores_table(self) -> RecordTable:
         return self.db.table(STORES)
 
-    def vsf_table(self, vs_id: str) -> Any:
+    def vsf_table(self, vs_id: str) -> RecordTable:
         return self.db.table(vsf_table(vs_id))
 
-    def batch_table(self, vs_id: str) -> Any:
+    def batch_table(self, vs_id: str) -> RecordTable:
         return self.db.table(batch_table(vs_id))
 
     # -- ids -------------------------------------------------------------------------------------
@@ -477,7 +478,7 @@ class BackendState:
         store: Mapping[str, Any],
         file_id: str,
         *,
-        attributes: dict[str, Any] | None,
+        attributes: JsonObject | None,
         chunking: tuple[int, int],
         batch_id: str | None,
         outcome: Outcome,

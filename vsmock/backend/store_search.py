@@ -8,14 +8,13 @@ its best chunk's score and its ``content`` lists its picked chunks, best first.
 
 from __future__ import annotations
 
-from typing import Any
-
 from vsmock.backend.state import BackendState, operation
+from vsmock.contract.json_types import JsonObject
 from vsmock.errors import InvalidRequest
 from vsmock.search.filters import FilterError, matches, validate_filter
 
 
-def search_queries(body: dict[str, Any]) -> tuple[list[str], list[str]]:
+def search_queries(body: JsonObject) -> tuple[list[str], list[str]]:
     """(queries as sent, queries to search with)."""
     query = body["query"]
     queries = [query] if isinstance(query, str) else list(query)
@@ -33,7 +32,7 @@ def search_queries(body: dict[str, Any]) -> tuple[list[str], list[str]]:
 
 
 class SearchMixin(BackendState):
-    def _filtered_files(self, vs_id: str, filters: dict[str, Any]) -> set[str] | None:
+    def _filtered_files(self, vs_id: str, filters: JsonObject) -> set[str] | None:
         """The completed files of ``vs_id`` whose attributes pass ``filters``; None if all do.
 
         The index holds exactly the store's completed files (state.py adds a file when it
@@ -48,7 +47,7 @@ class SearchMixin(BackendState):
         return None if len(allowed) == self.status_counts(vs_id)["completed"] else allowed
 
     @operation
-    def search_vector_store(self, *, vector_store_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def search_vector_store(self, *, vector_store_id: str, body: JsonObject) -> JsonObject:
         store = self._live_store(vector_store_id)
         self.commit()  # files that time has finished are searched
         filters = body.get("filters")
@@ -69,7 +68,7 @@ class SearchMixin(BackendState):
             score_threshold=float(ranking.get("score_threshold", 0.0)),
             ranker=ranking.get("ranker", "auto"),
         )
-        items: dict[str, dict[str, Any]] = {}
+        items: dict[str, JsonObject] = {}
         files = self.files_table
         for hit in hits:
             item = items.get(hit.doc_id)

@@ -8,11 +8,12 @@ from typing import Any
 from vsmock.backend.limits import check_chunking, check_map, chunking_object
 from vsmock.backend.pagination import Ordering, list_object
 from vsmock.backend.state import BackendState, Prepared, operation
+from vsmock.contract.json_types import JsonObject
 
 
 class VectorStoreFilesMixin(BackendState):
     @staticmethod
-    def vector_store_file_object(vsf: Mapping[str, Any]) -> dict[str, Any]:
+    def vector_store_file_object(vsf: Mapping[str, Any]) -> JsonObject:
         return {
             "id": vsf["id"],
             "object": "vector_store.file",
@@ -36,7 +37,7 @@ class VectorStoreFilesMixin(BackendState):
         before: str | None,
         status: str | None,
         member_of: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         table = self.vsf_table(vs_id)
 
         def keep(file_id: str) -> bool:
@@ -51,20 +52,18 @@ class VectorStoreFilesMixin(BackendState):
         page = ordering.page(
             limit=limit, order=order, after=after, before=before, keep=keep if filtering else None
         )
-        data = [self.vector_store_file_object(table.peek(fid)) for fid in page.ids]
+        data = [self.vector_store_file_object(table.view(fid)) for fid in page.ids]
         return list_object(data, page.has_more)
 
-    def create_vector_store_file(
-        self, *, vector_store_id: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
+    def create_vector_store_file(self, *, vector_store_id: str, body: JsonObject) -> JsonObject:
         """Attach a File; it is ingested before the lock is taken (``_prepare``)."""
         prepared = self._prepare([(body.get("file_id"), body.get("chunking_strategy"))])
         return self._attach_file(vector_store_id=vector_store_id, body=body, prepared=prepared)
 
     @operation
     def _attach_file(
-        self, *, vector_store_id: str, body: dict[str, Any], prepared: Prepared
-    ) -> dict[str, Any]:
+        self, *, vector_store_id: str, body: JsonObject, prepared: Prepared
+    ) -> JsonObject:
         store = self._live_store(vector_store_id)
         attributes = check_map("attributes", body.get("attributes"), strings_only=False)
         chunking = check_chunking("chunking_strategy", body.get("chunking_strategy"))
@@ -91,7 +90,7 @@ class VectorStoreFilesMixin(BackendState):
         after: str | None = None,
         before: str | None = None,
         filter: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         self._store_view(vector_store_id)
         self.commit()
         return self._file_page(
@@ -105,7 +104,7 @@ class VectorStoreFilesMixin(BackendState):
         )
 
     @operation
-    def get_vector_store_file(self, *, vector_store_id: str, file_id: str) -> dict[str, Any]:
+    def get_vector_store_file(self, *, vector_store_id: str, file_id: str) -> JsonObject:
         self._store_view(vector_store_id)
         vsf = self._vsf(vector_store_id, file_id)
         self._poll(vsf)
@@ -114,8 +113,8 @@ class VectorStoreFilesMixin(BackendState):
 
     @operation
     def update_vector_store_file_attributes(
-        self, *, vector_store_id: str, file_id: str, body: dict[str, Any]
-    ) -> dict[str, Any]:
+        self, *, vector_store_id: str, file_id: str, body: JsonObject
+    ) -> JsonObject:
         self._store_view(vector_store_id)
         vsf = self._vsf(vector_store_id, file_id)
         vsf["attributes"] = check_map("attributes", body.get("attributes"), strings_only=False)
@@ -123,7 +122,7 @@ class VectorStoreFilesMixin(BackendState):
         return self.vector_store_file_object(vsf)
 
     @operation
-    def delete_vector_store_file(self, *, vector_store_id: str, file_id: str) -> dict[str, Any]:
+    def delete_vector_store_file(self, *, vector_store_id: str, file_id: str) -> JsonObject:
         store = self._store(vector_store_id)
         self._drop_vsf(self._vsf(vector_store_id, file_id))
         if not self._is_expired(store):
@@ -133,7 +132,7 @@ class VectorStoreFilesMixin(BackendState):
     @operation
     def retrieve_vector_store_file_content(
         self, *, vector_store_id: str, file_id: str
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         """The parsed text of a file, one item per chunk (empty until it is completed)."""
         self._store_view(vector_store_id)
         vsf = self._vsf(vector_store_id, file_id)

@@ -9,11 +9,12 @@ from vsmock.backend.limits import check_chunking, check_map
 from vsmock.backend.pagination import list_object
 from vsmock.backend.records import STORES, batch_table, vsf_table
 from vsmock.backend.state import BackendState, Prepared, operation
+from vsmock.contract.json_types import JsonObject
 from vsmock.errors import InvalidRequest
 
 
 class VectorStoresMixin(BackendState):
-    def vector_store_object(self, store: Mapping[str, Any]) -> dict[str, Any]:
+    def vector_store_object(self, store: Mapping[str, Any]) -> JsonObject:
         vs_id = store["id"]
         counts = self.status_counts(vs_id)
         expires_at = self._expires_at(store)
@@ -23,7 +24,7 @@ class VectorStoresMixin(BackendState):
             status = "in_progress"
         else:
             status = "completed"
-        obj: dict[str, Any] = {
+        obj: JsonObject = {
             "id": vs_id,
             "object": "vector_store",
             "created_at": store["created_at"],
@@ -42,21 +43,21 @@ class VectorStoresMixin(BackendState):
             obj["description"] = store["description"]
         return obj
 
-    def create_vector_store(self, *, body: dict[str, Any]) -> dict[str, Any]:
+    def create_vector_store(self, *, body: JsonObject) -> JsonObject:
         """Create a store; the Files it starts with are ingested before the lock is taken."""
         strategy = body.get("chunking_strategy")
         prepared = self._prepare([(f, strategy) for f in body.get("file_ids") or []])
         return self._create_store(body=body, prepared=prepared)
 
     @operation
-    def _create_store(self, *, body: dict[str, Any], prepared: Prepared) -> dict[str, Any]:
+    def _create_store(self, *, body: JsonObject, prepared: Prepared) -> JsonObject:
         metadata = check_map("metadata", body.get("metadata"), strings_only=True)
         file_ids: list[str] = list(dict.fromkeys(body.get("file_ids") or []))
         chunking = check_chunking("chunking_strategy", body.get("chunking_strategy"))
         uploads = [self._file_for_attach(fid, f"file_ids[{i}]") for i, fid in enumerate(file_ids)]
         expires_after = _expires_after(body.get("expires_after"))
         now = self.clock.now()
-        store: dict[str, Any] = {
+        store: JsonObject = {
             "id": self.new_id("vector_store", lambda i: i in self._store_order),
             "created_at": now,
             "seq": self.next_seq(),
@@ -87,7 +88,7 @@ class VectorStoresMixin(BackendState):
         order: str = "desc",
         after: str | None = None,
         before: str | None = None,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         page = self._store_order.page(limit=limit, order=order, after=after, before=before)
         for vs_id in page.ids:
             self._settle(vs_id)
@@ -101,7 +102,7 @@ class VectorStoresMixin(BackendState):
         return list_object(data, page.has_more)
 
     @operation
-    def get_vector_store(self, *, vector_store_id: str) -> dict[str, Any]:
+    def get_vector_store(self, *, vector_store_id: str) -> JsonObject:
         """A retrieve of the store is a status read of each of its in-progress files."""
         store = self._store_view(vector_store_id)
         table = vsf_table(vector_store_id)
@@ -113,7 +114,7 @@ class VectorStoresMixin(BackendState):
         return self.vector_store_object(store)
 
     @operation
-    def modify_vector_store(self, *, vector_store_id: str, body: dict[str, Any]) -> dict[str, Any]:
+    def modify_vector_store(self, *, vector_store_id: str, body: JsonObject) -> JsonObject:
         store = self._store(vector_store_id)
         was_expired = self._is_expired(store)
         if "name" in body:
@@ -130,7 +131,7 @@ class VectorStoresMixin(BackendState):
         return self.vector_store_object(store)
 
     @operation
-    def delete_vector_store(self, *, vector_store_id: str) -> dict[str, Any]:
+    def delete_vector_store(self, *, vector_store_id: str) -> JsonObject:
         self._store_view(vector_store_id)
         self.changes.drop(vsf_table(vector_store_id))
         self.changes.drop(batch_table(vector_store_id))
@@ -141,7 +142,7 @@ class VectorStoresMixin(BackendState):
         return {"id": vector_store_id, "object": "vector_store.deleted", "deleted": True}
 
 
-def _expires_after(value: Any) -> dict[str, Any] | None:
+def _expires_after(value: Any) -> JsonObject | None:
     if value is None:
         return None
     if value.get("anchor") != "last_active_at":

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import functools
 from pathlib import Path
-from typing import Any
 
 import yaml
+
+from vsmock.contract.json_types import JsonObject
 
 HERE = Path(__file__).resolve().parent
 
@@ -26,17 +27,17 @@ def admin_path() -> Path:
 
 
 @functools.cache
-def load(path: Path) -> dict[str, Any]:
+def load(path: Path) -> JsonObject:
     """A document, parsed (once per process; shared: copy it before changing it)."""
     loader = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
     with path.open("rb") as f:
-        document: dict[str, Any] = yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
+        document: JsonObject = yaml.load(f, Loader=loader)  # noqa: S506 - a safe loader
     return document
 
 
-def openapi() -> dict[str, Any]:
+def openapi() -> JsonObject:
     return load(openapi_path())
 
 
-def admin() -> dict[str, Any]:
+def admin() -> JsonObject:
     return load(admin_path())

@@ -11,7 +11,8 @@ from __future__ import annotations
 
 import threading
 from dataclasses import dataclass
-from typing import Any
+
+from vsmock.contract.json_types import JsonObject
 
 DEFAULT_RETRY_AFTER_MS = 1000  # a 429 always tells the client when to come back
 API_PREFIX = "/v1"
@@ -44,7 +45,7 @@ class Fault:
             self.method is None or self.method == method.upper()
         )
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "status": self.status,
             "count": self.count,
@@ -75,7 +76,7 @@ class Faults:
                     return fault
         return None
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self) -> list[JsonObject]:
         with self._lock:
             return [f.to_dict() for f in self._faults]
 

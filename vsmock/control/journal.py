@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from vsmock.contract import json_bodies
+from vsmock.contract.json_types import JsonObject
 
 RAW_BODY_CAP = 8 * 1024 * 1024
 SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "api-key", "openai-api-key"})
@@ -35,7 +36,7 @@ class Entry:
     duration_ms: float = 0.0
     fault: bool = False
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         return {
             "seq": self.seq,
             "method": self.method,

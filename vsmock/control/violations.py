@@ -8,6 +8,7 @@ from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
 
+from vsmock.contract.json_types import JsonObject
 from vsmock.errors import APIError
 
 
@@ -18,7 +19,7 @@ class RequestInfo:
     method: str | None = None
     path: str | None = None
     operation: str | None = None  # the contract's operationId, once routed
-    sink: list[dict[str, Any]] | None = None  # the proxy collects each exchange's findings
+    sink: list[JsonObject] | None = None  # the proxy collects each exchange's findings
 
 
 # The request being answered, for code that does not see HTTP (the stateless backend
@@ -28,7 +29,7 @@ CURRENT: ContextVar[RequestInfo | None] = ContextVar("vsmock_current_request", d
 
 class Violations:
     def __init__(self) -> None:
-        self._items: list[dict[str, Any]] = []
+        self._items: list[JsonObject] = []
         self._lock = threading.Lock()
 
     def record(
@@ -55,11 +56,11 @@ class Violations:
         if request.sink is not None:
             request.sink.append(item)
 
-    def add(self, item: dict[str, Any]) -> None:
+    def add(self, item: JsonObject) -> None:
         with self._lock:
             self._items.append(item)
 
-    def list(self) -> list[dict[str, Any]]:
+    def list(self) -> list[JsonObject]:
         with self._lock:
             return list(self._items)
 

@@ -20,6 +20,7 @@ from connexion.middleware.server_error import ServerErrorMiddleware
 from connexion.resolver import Resolver
 
 from vsmock.contract import documents
+from vsmock.contract.json_types import JsonObject
 from vsmock.http import handlers
 from vsmock.http.connexion_adapter import mount, mounted_operations
 from vsmock.http.dispatch import FastPath, Routes
@@ -83,7 +84,7 @@ def preload_in_background() -> None:
     timer.start()
 
 
-def api_options() -> dict[str, Any]:
+def api_options() -> JsonObject:
     """How every mount of a vsmock spec resolves handlers and validates requests."""
     return {
         "resolver": Resolver(function_resolver=handlers.resolve),

@@ -42,6 +42,7 @@ from connexion.validators import JSONRequestBodyValidator, MultiPartFormDataVali
 from starlette.types import Message, Receive, Scope
 
 from vsmock.contract import documents
+from vsmock.contract.json_types import JsonObject
 
 METHODS = ("get", "put", "post", "delete", "patch", "options", "trace")
 
@@ -127,14 +128,14 @@ class MountedOperation:
     path: str
     method: str
     operation: AbstractOperation
-    options: dict[str, Any]
+    options: JsonObject
 
 
 def mounted_operations(middleware: ConnexionMiddleware) -> Iterator[MountedOperation]:
     """Every operation of every API mounted on ``middleware``, as Connexion resolves it."""
     for api in middleware.apis:
         spec = api.specification
-        options: dict[str, Any] = api.kwargs
+        options: JsonObject = api.kwargs
         for path, item in spec.get("paths", {}).items():
             for method in item:
                 if method not in METHODS:
@@ -154,8 +155,8 @@ class JSONBodyValidatorBase(JSONRequestBodyValidator):
     """Connexion's JSON body validator, its settings readable by name."""
 
     @property
-    def schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = self._schema
+    def schema(self) -> JsonObject:
+        schema: JsonObject = self._schema
         return schema
 
     @property
@@ -183,6 +184,6 @@ class MultipartValidatorBase(MultiPartFormDataValidator):
     """Connexion's multipart validator, its schema readable by name."""
 
     @property
-    def schema(self) -> dict[str, Any]:
-        schema: dict[str, Any] = self._schema
+    def schema(self) -> JsonObject:
+        schema: JsonObject = self._schema
         return schema

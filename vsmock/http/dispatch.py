@@ -52,6 +52,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vsmock.backend.interface import method_name
+from vsmock.contract.json_types import JsonObject
 from vsmock.http.connexion_adapter import (
     MountedOperation,
     ResponseShaper,
@@ -74,7 +75,7 @@ _SCHEMA_LISTS = frozenset({"allOf", "anyOf", "oneOf"})
 _SCHEMA_VALUES = frozenset({"items", "not", "additionalProperties", "additionalItems"})
 
 
-def _subschemas(node: dict[str, Any]) -> Iterable[tuple[str, Any, Any]]:
+def _subschemas(node: JsonObject) -> Iterable[tuple[str, Any, Any]]:
     """(keyword, key within it, subschema) for the keywords whose values are schemas;
     everything else (``enum``, ``default``, ``example``…) is data and left alone."""
     for keyword, value in node.items():
@@ -92,7 +93,7 @@ def _subschemas(node: dict[str, Any]) -> Iterable[tuple[str, Any, Any]]:
                 yield keyword, None, value
 
 
-def _identity(node: dict[str, Any]) -> tuple[tuple[str, int], ...]:
+def _identity(node: JsonObject) -> tuple[tuple[str, int], ...]:
     """Connexion resolves a reference by copying the target's keys into the referring
     node, so a recursive schema reappears as shallow copies: same values, new dict."""
     return tuple(sorted((key, id(value)) for key, value in node.items()))
@@ -123,7 +124,7 @@ def json_schema(schema: Any) -> Any:
 
     find_heads(schema)
     names: dict[tuple[tuple[str, int], ...], str] = {}
-    definitions: dict[str, Any] = {}
+    definitions: JsonObject = {}
 
     def walk(node: Any) -> Any:
         if not isinstance(node, dict):
@@ -138,7 +139,7 @@ def json_schema(schema: Any) -> Any:
             definitions[name] = convert(node)
         return {"$ref": f"#/definitions/{name}"}
 
-    def convert(node: dict[str, Any]) -> Any:
+    def convert(node: JsonObject) -> Any:
         if "$ref" in node:
             raise _Unsupported(node["$ref"])
         if "writeOnly" in node or "x-writeOnly" in node:
@@ -193,7 +194,7 @@ def fast_validator(schema: Any) -> Callable[[Any], bool] | None:
 class _BodyCheck:
     """Checks one response body: fast first, Connexion's validator for the verdict."""
 
-    schema: dict[str, Any]
+    schema: JsonObject
     nullable: bool
     validator_class: Any
     fast: Callable[[Any], bool] | None

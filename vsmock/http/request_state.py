@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from starlette.datastructures import FormData
 from starlette.types import Scope
 
+from vsmock.contract.json_types import JsonObject
 from vsmock.control.violations import RequestInfo
 
 if TYPE_CHECKING:
@@ -30,9 +31,9 @@ class RequestState:
     runtime: Runtime
     journal_entry: Entry | None = None
     json_body: Any = NOT_PARSED  # as the body validator parsed it (UTF-8 bodies only)
-    form: tuple[FormData, dict[str, Any]] | None = None  # (parts, fields) of a multipart body
-    violations: list[dict[str, Any]] | None = None  # the proxy's, for the exchange it records
-    routed: dict[str, Any] = field(default_factory=dict)  # the proxy keeps the routed scope
+    form: tuple[FormData, JsonObject] | None = None  # (parts, fields) of a multipart body
+    violations: list[JsonObject] | None = None  # the proxy's, for the exchange it records
+    routed: JsonObject = field(default_factory=dict)  # the proxy keeps the routed scope
 
 
 def attach(scope: Scope, runtime: Runtime) -> RequestState:

@@ -31,6 +31,7 @@ from starlette.types import Receive, Scope
 
 from vsmock.backend.limits import PREFIXES, id_error
 from vsmock.contract import json_bodies
+from vsmock.contract.json_types import JsonObject
 from vsmock.contract.schema_errors import first_error
 from vsmock.errors import APIError, InvalidRequest
 from vsmock.http.connexion_adapter import JSONBodyValidatorBase, MultipartValidatorBase
@@ -43,7 +44,7 @@ PARSED_CONTENT_TYPE = "application/x-vsmock-parsed-form"
 _compiled: dict[int, tuple[Any, Validator]] = {}
 
 
-def compiled(schema: dict[str, Any]) -> Validator:
+def compiled(schema: JsonObject) -> Validator:
     """One validator per schema object, for the life of the process."""
     entry = _compiled.get(id(schema))
     if entry is None or entry[0] is not schema:
@@ -221,13 +222,13 @@ class OpenAIMultipartValidator(MultipartValidatorBase):
             (k, v) for k, v in scope["headers"] if k not in (b"content-type", b"content-length")
         ] + [(b"content-type", PARSED_CONTENT_TYPE.encode()), (b"content-length", b"0")]
 
-        async def empty() -> dict[str, Any]:
+        async def empty() -> JsonObject:
             return {"type": "http.request", "body": b"", "more_body": False}
 
         return empty, scope
 
 
-def _with_missing_files(form: FormData, schema: dict[str, Any]) -> FormData:
+def _with_missing_files(form: FormData, schema: JsonObject) -> FormData:
     """Lenient mode answers an upload without its file part as the upload of an empty file."""
     missing = [
         name
@@ -241,10 +242,10 @@ def _with_missing_files(form: FormData, schema: dict[str, Any]) -> FormData:
     return FormData(items)
 
 
-def normalise_form(form: FormData) -> dict[str, Any]:
+def normalise_form(form: FormData) -> JsonObject:
     """Fields as the schema sees them: bracketed keys (``a[b]``) folded into objects,
     numeric strings read as numbers, files replaced by a marker string."""
-    fields: dict[str, Any] = {}
+    fields: JsonObject = {}
     for key, value in form.multi_items():
         if isinstance(value, UploadFile):
             fields[key] = "<file>"
@@ -277,7 +278,7 @@ def _rule(error: APIError | None) -> str:
     return (error.code or "invalid") if error is not None else ""
 
 
-def validator_map() -> dict[str, Any]:
+def validator_map() -> JsonObject:
     body = MediaTypeDict(
         {
             **VALIDATOR_MAP["body"],

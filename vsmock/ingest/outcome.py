@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import Any
 
+from vsmock.contract.json_types import JsonObject
 from vsmock.ingest import chunking, extraction
 
 
@@ -17,7 +17,7 @@ class Outcome:
     chunks: list[str] = field(default_factory=list)
     usage_bytes: int = 0
 
-    def to_record(self) -> dict[str, Any]:
+    def to_record(self) -> JsonObject:
         return {
             "status": self.status,
             "last_error": self.last_error,

@@ -7,10 +7,11 @@ from __future__ import annotations
 import functools
 import math
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from vsmock import controls as shared
 from vsmock.contract import documents
+from vsmock.contract.json_types import JsonObject
 from vsmock.errors import InvalidRequest
 
 if TYPE_CHECKING:
@@ -35,7 +36,7 @@ def _validator(path: str, method: str) -> jsonschema.Draft4Validator:
     return jsonschema.Draft4Validator(schema)
 
 
-def check(path: str, method: str, body: dict[str, Any], caller: str) -> None:
+def check(path: str, method: str, body: JsonObject, caller: str) -> None:
     """Raise ControlError, worded like the route's 400, if the route would reject ``body``
     (the route reads JSON, which has no NaN or infinity: neither does a control)."""
     from jsonschema.exceptions import best_match
@@ -57,23 +58,23 @@ def _applied(caller: str, apply: Callable[[], T]) -> T:
         raise ControlError(f"{caller}: {exc.message}") from None
 
 
-def reset(rt: Runtime, seed: int | None = None, now: float | None = None) -> dict[str, Any]:
+def reset(rt: Runtime, seed: int | None = None, now: float | None = None) -> JsonObject:
     body = {k: v for k, v in (("seed", seed), ("now", now)) if v is not None}
     check("/reset", "post", body, "reset()")
     return _applied("reset()", lambda: shared.reset(rt, seed=seed, now=now))
 
 
-def set_clock(rt: Runtime, body: dict[str, Any], caller: str) -> dict[str, Any]:
+def set_clock(rt: Runtime, body: JsonObject, caller: str) -> JsonObject:
     check("/clock", "post", body, caller)
     return _applied(caller, lambda: shared.set_clock(rt, body))
 
 
-def set_processing(rt: Runtime, body: dict[str, Any]) -> dict[str, Any]:
+def set_processing(rt: Runtime, body: JsonObject) -> JsonObject:
     check("/processing", "post", body, "set_processing()")
     return _applied("set_processing()", lambda: shared.set_processing(rt, body))
 
 
-def add_fault(rt: Runtime, body: dict[str, Any]) -> list[dict[str, Any]]:
+def add_fault(rt: Runtime, body: JsonObject) -> list[JsonObject]:
     check("/faults", "post", body, "inject_fault()")
     return _applied("inject_fault()", lambda: shared.add_fault(rt, body))
 

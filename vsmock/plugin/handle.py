@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from vsmock.contract.json_types import JsonObject
 from vsmock.plugin import checked_controls as controls
 
 if TYPE_CHECKING:
@@ -49,14 +50,14 @@ class Vsmock:
         return f"<Vsmock {self.base_url}>"
 
     # -- state ---------------------------------------------------------------------------------
-    def reset(self, seed: int | None = None, now: float | None = None) -> dict[str, Any]:
+    def reset(self, seed: int | None = None, now: float | None = None) -> JsonObject:
         """Clear all state, faults, settings and the journal (``POST /__admin/reset``).
 
         ``seed`` restarts the id sequence (same seed, same ids); ``now`` freezes the clock.
         """
         return controls.reset(self.runtime, seed=seed, now=now)
 
-    def load(self, path: str | os.PathLike[str]) -> dict[str, Any]:
+    def load(self, path: str | os.PathLike[str]) -> JsonObject:
         """Seed state from a recorded scenario file (``POST /__admin/load``).
 
         The server is reset to the scenario's seed and clock and its requests are played
@@ -74,7 +75,7 @@ class Vsmock:
             "now": rt.reset_time,
         }
 
-    def export(self, path: str | os.PathLike[str] | None = None) -> dict[str, Any]:
+    def export(self, path: str | os.PathLike[str] | None = None) -> JsonObject:
         """This test's API interactions as a scenario (``GET /__admin/scenario``); with
         ``path``, also written there, for ``load()`` or ``@pytest.mark.vsmock(scenario=…)``."""
         from vsmock.scenarios import export
@@ -82,7 +83,7 @@ class Vsmock:
         scenario = export(self.runtime)
         if path is not None:
             scenario.dump(Path(path))
-        result: dict[str, Any] = scenario.to_dict()
+        result: JsonObject = scenario.to_dict()
         return result
 
     def resolve(self, path: str | os.PathLike[str]) -> Path:
@@ -97,11 +98,11 @@ class Vsmock:
         raise FileNotFoundError(f"vsmock: no scenario file {str(given)!r} (looked at {tried})")
 
     # -- the clock -----------------------------------------------------------------------------
-    def advance_clock(self, seconds: float) -> dict[str, Any]:
+    def advance_clock(self, seconds: float) -> JsonObject:
         """Move the mock clock forward (``POST /__admin/clock {"advance_seconds": …}``)."""
         return controls.set_clock(self.runtime, {"advance_seconds": seconds}, "advance_clock()")
 
-    def set_clock(self, now: float) -> dict[str, Any]:
+    def set_clock(self, now: float) -> JsonObject:
         """Jump the mock clock to ``now``, unix seconds (``POST /__admin/clock {"now": …}``)."""
         return controls.set_clock(self.runtime, {"now": now}, "set_clock()")
 
@@ -119,7 +120,7 @@ class Vsmock:
         fail: int | None = None,
         fail_code: str = "server_error",
         poll_after_ms: int | None = None,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         """How newly attached files are processed (``POST /__admin/processing``).
 
         ``polls``: reads before a file leaves ``in_progress``; ``seconds``: mock-clock time
@@ -127,7 +128,7 @@ class Vsmock:
         (``server_error``, ``unsupported_file`` or ``invalid_file``); ``poll_after_ms``:
         the ``openai-poll-after-ms`` hint the SDK's polling helpers sleep by.
         """
-        body: dict[str, Any] = {}
+        body: JsonObject = {}
         if polls is not None:
             body["polls"] = polls
         if seconds is not None:
@@ -148,7 +149,7 @@ class Vsmock:
         method: str | None = None,
         retry_after_ms: int | None = None,
         delay_ms: int = 0,
-    ) -> list[dict[str, Any]]:
+    ) -> list[JsonObject]:
         """Answer the next ``count`` matching API requests with ``status``.
 
         As ``POST /__admin/faults``: ``path_prefix`` matches the request path, with or
@@ -156,7 +157,7 @@ class Vsmock:
         ``retry_after_ms`` (1000 unless given); ``status=None`` with ``delay_ms`` only
         slows requests down. Returns the armed faults.
         """
-        body: dict[str, Any] = {"count": count, "path_prefix": path_prefix, "delay_ms": delay_ms}
+        body: JsonObject = {"count": count, "path_prefix": path_prefix, "delay_ms": delay_ms}
         for key, value in (
             ("status", status),
             ("method", method),
@@ -171,7 +172,7 @@ class Vsmock:
         self.runtime.faults.clear()
 
     # -- what happened -------------------------------------------------------------------------
-    def requests(self) -> list[dict[str, Any]]:
+    def requests(self) -> list[JsonObject]:
         """The API requests of this test, oldest first (``GET /__admin/requests``).
 
         Each entry has ``method``, ``path``, ``query``, ``status``, ``fault``, the

@@ -6,6 +6,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, fields
 from typing import Any
 
+from vsmock.contract.json_types import JsonObject
+
 MARKER = "vsmock"
 
 MARKER_HELP = (
@@ -29,7 +31,7 @@ class MarkerOptions:
     def merge(cls, marks: Iterable[Mapping[str, Any]]) -> MarkerOptions:
         """Combine marks given closest first (function, class, module): the closest wins."""
         names = {f.name for f in fields(cls)}
-        merged: dict[str, Any] = {}
+        merged: JsonObject = {}
         for kwargs in marks:
             unknown = sorted(set(kwargs) - names)
             if unknown:
@@ -41,9 +43,9 @@ class MarkerOptions:
                 merged.setdefault(key, value)
         return cls(**merged)
 
-    def processing(self) -> dict[str, Any]:
+    def processing(self) -> JsonObject:
         """The marker's processing settings, as the admin route's body."""
-        body: dict[str, Any] = {}
+        body: JsonObject = {}
         if self.processing_polls is not None:
             body["polls"] = self.processing_polls
         if self.processing_seconds is not None:

@@ -24,7 +24,7 @@ import tempfile
 import weakref
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from typing import IO, Any
+from typing import IO
 
 import httpx
 from connexion.exceptions import ProblemException
@@ -35,6 +35,7 @@ from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vsmock.contract import documents
+from vsmock.contract.json_types import JsonObject
 from vsmock.control.journal import RAW_BODY_CAP, safe_headers
 from vsmock.errors import APIError, BadGateway, InvalidRequest
 from vsmock.http.app import API_PREFIX, VsmockApp, api_options, connexion_app
@@ -85,7 +86,7 @@ class Exchange:
     response_body: bytes
     request_truncated: bool = False
     response_truncated: bool = False
-    violations: list[dict[str, Any]] = field(default_factory=list)
+    violations: list[JsonObject] = field(default_factory=list)
 
 
 Listener = Callable[[Exchange], None]
@@ -145,7 +146,7 @@ class ProxyApp:
 
     # -- one exchange ---------------------------------------------------------------------------
     async def _exchange(self, scope: Scope, receive: Receive, send: Send) -> None:
-        violations: list[dict[str, Any]] = []
+        violations: list[JsonObject] = []
         state = request_state(scope)
         assert state is not None
         state.violations = violations
@@ -286,7 +287,7 @@ class ProxyApp:
         upstream: httpx.Response,
         response_body: bytes,
         truncated: bool,
-        violations: list[dict[str, Any]],
+        violations: list[JsonObject],
     ) -> None:
         if not self.listeners:
             return

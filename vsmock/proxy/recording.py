@@ -26,6 +26,7 @@ from typing import Any
 
 import httpx
 
+from vsmock.contract.json_types import JsonObject
 from vsmock.proxy.forwarding import Exchange, ProxyApp, create_proxy_app
 from vsmock.scenarios.export import interaction_from
 from vsmock.scenarios.format import Interaction, Scenario
@@ -45,7 +46,7 @@ class Recorder:
         self.vsmock = False
         self.seed: int | None = None
         self.start_time: int | None = None
-        self.settings: dict[str, Any] = {}
+        self.settings: JsonObject = {}
         self.exchanges: list[Exchange] = []
         self.dropped: list[str] = []  # interactions that could not be kept
         self.notes: list[str] = []

@@ -17,6 +17,7 @@ from email.message import Message
 from typing import Any
 
 from vsmock.contract import json_bodies
+from vsmock.contract.json_types import JsonObject
 from vsmock.scenarios.scenario_errors import ScenarioError
 
 JSON = "json"
@@ -84,14 +85,14 @@ def boundary_of(content_type: str) -> str | None:
     return boundary if isinstance(boundary, str) and boundary else None
 
 
-def split_multipart(raw: bytes, boundary: str) -> dict[str, Any] | None:
+def split_multipart(raw: bytes, boundary: str) -> JsonObject | None:
     """The parts of a canonical multipart body, or None when rebuilding would not be exact."""
     delimiter = b"--" + boundary.encode("latin-1")
     opening, closing = delimiter + CRLF, CRLF + delimiter + b"--" + CRLF
     if not (raw.startswith(opening) and raw.endswith(closing)):
         return None
     inner = raw[len(opening) : len(raw) - len(closing)]
-    parts: list[dict[str, Any]] = []
+    parts: list[JsonObject] = []
     for chunk in inner.split(CRLF + delimiter + CRLF):
         head, separator, content = chunk.partition(CRLF + CRLF)
         if not separator:
@@ -106,7 +107,7 @@ def split_multipart(raw: bytes, boundary: str) -> dict[str, Any] | None:
             if not colon or name in headers:
                 return None
             headers[name] = value
-        part: dict[str, Any] = {"headers": headers}
+        part: JsonObject = {"headers": headers}
         try:
             part["text"] = content.decode("utf-8")
         except UnicodeDecodeError:
@@ -116,7 +117,7 @@ def split_multipart(raw: bytes, boundary: str) -> dict[str, Any] | None:
     return form if join_multipart(form) == raw else None
 
 
-def join_multipart(form: dict[str, Any]) -> bytes:
+def join_multipart(form: JsonObject) -> bytes:
     try:
         delimiter = b"--" + str(form["boundary"]).encode("latin-1")
         pieces: list[bytes] = []

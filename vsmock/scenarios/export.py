@@ -12,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from typing import Any, Protocol
 
+from vsmock.contract.json_types import JsonObject
 from vsmock.scenarios import bodies
 from vsmock.scenarios.format import Interaction, Request, Response, Scenario
 from vsmock.scenarios.scenario_errors import ScenarioIncomplete, ScenarioUnavailable
@@ -52,7 +53,7 @@ def export(runtime: Any) -> Scenario:
             f"the request journal holds its maximum of {runtime.settings.journal_size} entries, "
             "so older interactions may have been dropped; record shorter scenarios"
         )
-    settings: dict[str, Any] = {}
+    settings: JsonObject = {}
     processing = getattr(runtime.backend, "processing", None)
     if processing is not None:
         # polls and seconds only: forced failures are used up while recording (see the README)

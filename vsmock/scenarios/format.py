@@ -18,6 +18,7 @@ from typing import Any
 
 import jsonschema
 
+from vsmock.contract.json_types import JsonObject
 from vsmock.scenarios import bodies
 from vsmock.scenarios.scenario_errors import ScenarioError, UnsupportedVersion
 
@@ -42,7 +43,7 @@ class Request:
     def target(self) -> str:
         return self.path + (f"?{self.query}" if self.query else "")
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         data = {
             "method": self.method,
             "path": self.path,
@@ -65,7 +66,7 @@ class Response:
     def parsed(self) -> tuple[bool, Any]:
         return bodies.parsed(self.body, self.body_encoding)
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self) -> JsonObject:
         data = {"status": self.status, "headers": self.headers, "body": self.body}
         if self.body_encoding is not None:
             data["body_encoding"] = self.body_encoding
@@ -78,8 +79,8 @@ class Interaction:
     response: Response
     time: int | None = None  # the mock clock when the request arrived
 
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {} if self.time is None else {"time": self.time}
+    def to_dict(self) -> JsonObject:
+        data: JsonObject = {} if self.time is None else {"time": self.time}
         data["request"] = self.request.to_dict()
         data["response"] = self.response.to_dict()
         return data
@@ -91,16 +92,16 @@ class Scenario:
     start_time: int | None
     interactions: list[Interaction] = field(default_factory=list)
     clock: str = "frozen"
-    settings: dict[str, Any] = field(default_factory=dict)
+    settings: JsonObject = field(default_factory=dict)
     source: str | None = None
 
     @property
-    def processing(self) -> dict[str, Any] | None:
+    def processing(self) -> JsonObject | None:
         value = self.settings.get("processing")
         return dict(value) if isinstance(value, dict) else None
 
-    def to_dict(self) -> dict[str, Any]:
-        data: dict[str, Any] = {
+    def to_dict(self) -> JsonObject:
+        data: JsonObject = {
             "version": FORMAT_VERSION,
             "seed": self.seed,
             "start_time": self.start_time,

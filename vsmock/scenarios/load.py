@@ -12,12 +12,13 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from vsmock.contract.json_types import JsonObject
 from vsmock.scenarios.format import Scenario
 from vsmock.scenarios.replay import Result, replay
 from vsmock.scenarios.scenario_errors import ScenarioError, ScenarioMismatch
 
 
-def load_into(target: Any, scenario: Scenario | dict[str, Any] | str | Path) -> Result:
+def load_into(target: Any, scenario: Scenario | JsonObject | str | Path) -> Result:
     """Load ``scenario`` (a Scenario, dict or file path) into an in-process vsmock app.
 
     Raises ScenarioMismatch (with the replay's diff) when an answer differs from the

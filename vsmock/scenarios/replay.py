@@ -24,6 +24,7 @@ from typing import Any
 import httpx
 from tqdm import tqdm
 
+from vsmock.contract.json_types import JsonObject
 from vsmock.scenarios import bodies
 from vsmock.scenarios.compare import Difference, IdMap, compare
 from vsmock.scenarios.format import Interaction, Request, Scenario, load_scenario
@@ -97,7 +98,7 @@ class Result:
 
 
 def replay(
-    scenario: Scenario | dict[str, Any] | str | Path,
+    scenario: Scenario | JsonObject | str | Path,
     target: Any,
     *,
     ignore: Sequence[str] = (),
@@ -164,7 +165,7 @@ class Player:
     def prepare(self, result: Result) -> bool:
         """Reset a vsmock target to the scenario's seed and clock; False for other servers."""
         scenario = self.scenario
-        body: dict[str, Any] = {}
+        body: JsonObject = {}
         if scenario.seed is not None:
             body["seed"] = scenario.seed
         if scenario.start_time is not None:

@@ -27,6 +27,7 @@ from vsmock.backend.limits import AUTO_CHUNKING, check_chunking, check_map, chun
 from vsmock.backend.pagination import list_object
 from vsmock.backend.processing import Processing
 from vsmock.backend.store_search import search_queries
+from vsmock.contract.json_types import JsonObject
 from vsmock.control.clock import Clock
 from vsmock.control.ids import IdSource
 from vsmock.control.violations import Violations
@@ -80,11 +81,11 @@ class StatelessBackend:
             return False
         return True
 
-    def _conforms(self, schema: dict[str, Any] | str, value: Any) -> bool:
+    def _conforms(self, schema: JsonObject | str, value: Any) -> bool:
         return self.contract.conforms(schema, value)
 
-    def _property(self, schema: str, name: str) -> dict[str, Any]:
-        prop: dict[str, Any] = self.contract.schema(schema)["properties"][name]
+    def _property(self, schema: str, name: str) -> JsonObject:
+        prop: JsonObject = self.contract.schema(schema)["properties"][name]
         return prop
 
     def _map(self, param: str, value: Any, schema: str, *, strings_only: bool) -> Any:
@@ -94,7 +95,7 @@ class StatelessBackend:
         self._checked(lambda: check_map(param, value, strings_only=strings_only), value)
         return value
 
-    def _chunking(self, param: str, value: Any) -> dict[str, Any]:
+    def _chunking(self, param: str, value: Any) -> JsonObject:
         """How a file's chunking is reported: static, ``auto`` and anything invalid as 800/400."""
         if value is None or not self._conforms("ChunkingStrategyRequestParam", value):
             return chunking_object(*AUTO_CHUNKING)
@@ -103,8 +104,8 @@ class StatelessBackend:
         return chunking_object(*check_chunking(param, value))
 
     # -- files --------------------------------------------------------------------------------
-    def _file(self, file_id: str) -> dict[str, Any]:
-        obj: dict[str, Any] = self.contract.example("OpenAIFile")
+    def _file(self, file_id: str) -> JsonObject:
+        obj: JsonObject = self.contract.example("OpenAIFile")
         obj.update(id=file_id, bytes=len(self._sample), created_at=self.clock.now())
         obj["expires_at"] = None
         return obj
@@ -115,8 +116,8 @@ class StatelessBackend:
         content: BinaryIO,
         filename: str,
         purpose: str | None,
-        expires_after: dict[str, Any] | None = None,
-    ) -> dict[str, Any]:
+        expires_after: JsonObject | None = None,
+    ) -> JsonObject:
         obj = self._file(self.ids.new("file"))
         now = obj["created_at"]
         reported = REPORTED_PURPOSE.get(purpose or "", purpose)
@@ -138,7 +139,7 @@ class StatelessBackend:
         limit: Any = 10_000,
         order: Any = "desc",
         after: Any = None,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         data = [self._file(self.ids.new("file")) for _ in range(_page_size(limit))]
         reported = REPORTED_PURPOSE.get(purpose or "", purpose)
         if purpose is not None and self._conforms(
@@ -148,18 +149,18 @@ class StatelessBackend:
                 item["purpose"] = reported
         return list_object(data, False)
 
-    def retrieve_file(self, *, file_id: str) -> dict[str, Any]:
+    def retrieve_file(self, *, file_id: str) -> JsonObject:
         return self._file(file_id)
 
-    def delete_file(self, *, file_id: str) -> dict[str, Any]:
+    def delete_file(self, *, file_id: str) -> JsonObject:
         return {"id": file_id, "object": "file", "deleted": True}
 
     def download_file(self, *, file_id: str) -> tuple[BinaryIO, int]:
         return io.BytesIO(self._sample), len(self._sample)
 
     # -- vector stores --------------------------------------------------------------------------
-    def _store(self, vs_id: str, total: int | None = None) -> dict[str, Any]:
-        obj: dict[str, Any] = self.contract.example("VectorStoreObject")
+    def _store(self, vs_id: str, total: int | None = None) -> JsonObject:
+        obj: JsonObject = self.contract.example("VectorStoreObject")
         now = self.clock.now()
         obj.update(id=vs_id, created_at=now, last_active_at=now)
         if total is not None:
@@ -175,7 +176,7 @@ class StatelessBackend:
         return usage
 
     @staticmethod
-    def _set_expiry(obj: dict[str, Any], expires_after: dict[str, Any] | None) -> None:
+    def _set_expiry(obj: JsonObject, expires_after: JsonObject | None) -> None:
         obj["expires_after"] = expires_after
         obj["expires_at"] = (
             obj["last_active_at"] + int(expires_after["days"]) * DAY
@@ -183,7 +184,7 @@ class StatelessBackend:
             else None
         )
 
-    def _echo_store(self, obj: dict[str, Any], body: dict[str, Any]) -> dict[str, Any]:
+    def _echo_store(self, obj: JsonObject, body: JsonObject) -> JsonObject:
         if "name" in body:
             obj["name"] = body["name"] if isinstance(body["name"], str) else ""
         if isinstance(body.get("description"), str):
@@ -196,7 +197,7 @@ class StatelessBackend:
             self._set_expiry(obj, value if valid else None)
         return obj
 
-    def create_vector_store(self, *, body: Any) -> dict[str, Any]:
+    def create_vector_store(self, *, body: Any) -> JsonObject:
         body = _mapping(body)
         file_ids = list(dict.fromkeys(filter(_is_id, _strings(body.get("file_ids")))))
         obj = self._store(self.ids.new("vector_store"), total=len(file_ids))
@@ -207,20 +208,20 @@ class StatelessBackend:
 
     def list_vector_stores(
         self, *, limit: Any = 20, order: Any = "desc", after: Any = None, before: Any = None
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         data = [self._store(self.ids.new("vector_store")) for _ in range(_page_size(limit))]
         return list_object(data, False)
 
-    def get_vector_store(self, *, vector_store_id: str) -> dict[str, Any]:
+    def get_vector_store(self, *, vector_store_id: str) -> JsonObject:
         return self._store(vector_store_id)
 
-    def modify_vector_store(self, *, vector_store_id: str, body: Any) -> dict[str, Any]:
+    def modify_vector_store(self, *, vector_store_id: str, body: Any) -> JsonObject:
         return self._echo_store(self._store(vector_store_id), _mapping(body))
 
-    def delete_vector_store(self, *, vector_store_id: str) -> dict[str, Any]:
+    def delete_vector_store(self, *, vector_store_id: str) -> JsonObject:
         return {"id": vector_store_id, "object": "vector_store.deleted", "deleted": True}
 
-    def search_vector_store(self, *, vector_store_id: str, body: Any) -> dict[str, Any]:
+    def search_vector_store(self, *, vector_store_id: str, body: Any) -> JsonObject:
         body = _mapping(body)
         query = body.get("query")
         queries = _strings(query) if isinstance(query, list) else [query]
@@ -233,7 +234,7 @@ class StatelessBackend:
             self._property("VectorStoreSearchRequest", "filters"), filters
         ):
             self._checked(lambda: _check_filter(filters), filters)
-        page: dict[str, Any] = self.contract.example("VectorStoreSearchResultsPage")
+        page: JsonObject = self.contract.example("VectorStoreSearchResultsPage")
         page["search_query"] = queries
         limit = body.get("max_num_results")
         ranking = body.get("ranking_options")
@@ -249,8 +250,8 @@ class StatelessBackend:
         return page
 
     # -- vector store files ---------------------------------------------------------------------
-    def _vsf(self, vs_id: str, file_id: str, status: Any = None) -> dict[str, Any]:
-        obj: dict[str, Any] = self.contract.example("VectorStoreFileObject")
+    def _vsf(self, vs_id: str, file_id: str, status: Any = None) -> JsonObject:
+        obj: JsonObject = self.contract.example("VectorStoreFileObject")
         obj.update(id=file_id, vector_store_id=vs_id, created_at=self.clock.now())
         obj["chunking_strategy"] = chunking_object(*AUTO_CHUNKING)
         if status is not None and self._conforms(
@@ -261,7 +262,7 @@ class StatelessBackend:
             obj["last_error"] = {"code": "server_error", "message": "The file failed to process."}
         return obj
 
-    def _attached(self, vs_id: str, item: dict[str, Any], param: str) -> dict[str, Any]:
+    def _attached(self, vs_id: str, item: JsonObject, param: str) -> JsonObject:
         file_id = item.get("file_id")
         obj = self._vsf(vs_id, file_id if _is_id(file_id) else self.ids.new("file"))
         obj["attributes"] = self._map(
@@ -275,7 +276,7 @@ class StatelessBackend:
         )
         return obj
 
-    def create_vector_store_file(self, *, vector_store_id: str, body: Any) -> dict[str, Any]:
+    def create_vector_store_file(self, *, vector_store_id: str, body: Any) -> JsonObject:
         return self._attached(vector_store_id, _mapping(body), "")
 
     def list_vector_store_files(
@@ -287,19 +288,19 @@ class StatelessBackend:
         after: Any = None,
         before: Any = None,
         filter: Any = None,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         data = [
             self._vsf(vector_store_id, self.ids.new("file"), filter)
             for _ in range(_page_size(limit))
         ]
         return list_object(data, False)
 
-    def get_vector_store_file(self, *, vector_store_id: str, file_id: str) -> dict[str, Any]:
+    def get_vector_store_file(self, *, vector_store_id: str, file_id: str) -> JsonObject:
         return self._vsf(vector_store_id, file_id)
 
     def update_vector_store_file_attributes(
         self, *, vector_store_id: str, file_id: str, body: Any
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         obj = self._vsf(vector_store_id, file_id)
         obj["attributes"] = self._map(
             "attributes",
@@ -309,24 +310,24 @@ class StatelessBackend:
         )
         return obj
 
-    def delete_vector_store_file(self, *, vector_store_id: str, file_id: str) -> dict[str, Any]:
+    def delete_vector_store_file(self, *, vector_store_id: str, file_id: str) -> JsonObject:
         return {"id": file_id, "object": "vector_store.file.deleted", "deleted": True}
 
     def retrieve_vector_store_file_content(
         self, *, vector_store_id: str, file_id: str
-    ) -> dict[str, Any]:
-        page: dict[str, Any] = self.contract.example("VectorStoreFileContentResponse")
+    ) -> JsonObject:
+        page: JsonObject = self.contract.example("VectorStoreFileContentResponse")
         return page
 
     # -- file batches ---------------------------------------------------------------------------
-    def _batch(self, vs_id: str, batch_id: str, total: int | None = None) -> dict[str, Any]:
-        obj: dict[str, Any] = self.contract.example("VectorStoreFileBatchObject")
+    def _batch(self, vs_id: str, batch_id: str, total: int | None = None) -> JsonObject:
+        obj: JsonObject = self.contract.example("VectorStoreFileBatchObject")
         obj.update(id=batch_id, vector_store_id=vs_id, created_at=self.clock.now())
         if total is not None:
             obj["file_counts"] = _counts(total)
         return obj
 
-    def create_vector_store_file_batch(self, *, vector_store_id: str, body: Any) -> dict[str, Any]:
+    def create_vector_store_file_batch(self, *, vector_store_id: str, body: Any) -> JsonObject:
         body = _mapping(body)
         file_ids = [f for f in _strings(body.get("file_ids")) if _is_id(f)]
         files = body.get("files") if isinstance(body.get("files"), list) else []
@@ -349,12 +350,10 @@ class StatelessBackend:
         total = len(dict.fromkeys(file_ids))
         return self._batch(vector_store_id, self.ids.new("batch"), total=total)
 
-    def get_vector_store_file_batch(self, *, vector_store_id: str, batch_id: str) -> dict[str, Any]:
+    def get_vector_store_file_batch(self, *, vector_store_id: str, batch_id: str) -> JsonObject:
         return self._batch(vector_store_id, batch_id)
 
-    def cancel_vector_store_file_batch(
-        self, *, vector_store_id: str, batch_id: str
-    ) -> dict[str, Any]:
+    def cancel_vector_store_file_batch(self, *, vector_store_id: str, batch_id: str) -> JsonObject:
         obj = self._batch(vector_store_id, batch_id)
         obj["status"] = "cancelled"
         return obj
@@ -369,14 +368,14 @@ class StatelessBackend:
         after: Any = None,
         before: Any = None,
         filter: Any = None,
-    ) -> dict[str, Any]:
+    ) -> JsonObject:
         return self.list_vector_store_files(
             vector_store_id=vector_store_id, limit=limit, filter=filter
         )
 
 
 # -- request values, read defensively (in lenient mode anything may arrive) --------------------
-def _mapping(body: Any) -> dict[str, Any]:
+def _mapping(body: Any) -> JsonObject:
     return body if isinstance(body, dict) else {}
 
 

@@ -20,6 +20,7 @@ from jsonschema.exceptions import ValidationError
 from jsonschema.protocols import Validator
 
 from vsmock.contract import documents
+from vsmock.contract.json_types import JsonObject
 from vsmock.contract.schema_errors import param_path
 
 JSON = "application/json"
@@ -37,9 +38,9 @@ class Finding:
 
 
 class Contract:
-    def __init__(self, raw: dict[str, Any]):
-        self.spec: dict[str, Any] = resolve_refs(raw)
-        self.operations: dict[str, tuple[str, str, dict[str, Any]]] = {}
+    def __init__(self, raw: JsonObject):
+        self.spec: JsonObject = resolve_refs(raw)
+        self.operations: dict[str, tuple[str, str, JsonObject]] = {}
         for path, item in self.spec["paths"].items():
             for method, operation in item.items():
                 if isinstance(operation, dict) and "operationId" in operation:
@@ -47,19 +48,19 @@ class Contract:
         self._validators: dict[int, tuple[Any, Validator]] = {}
 
     # -- schemas ----------------------------------------------------------------------------
-    def schema(self, name: str) -> dict[str, Any]:
-        schema: dict[str, Any] = self.spec["components"]["schemas"][name]
+    def schema(self, name: str) -> JsonObject:
+        schema: JsonObject = self.spec["components"]["schemas"][name]
         return schema
 
-    def response_schema(self, operation_id: str, status: int = 200) -> dict[str, Any] | None:
+    def response_schema(self, operation_id: str, status: int = 200) -> JsonObject | None:
         """The JSON schema of an operation's response (``None`` if it is not JSON)."""
         content = self.response_definition(operation_id, status).get("content", {})
         media = content.get(JSON)
         return media.get("schema") if media else None
 
-    def response_definition(self, operation_id: str, status: int) -> dict[str, Any]:
+    def response_definition(self, operation_id: str, status: int) -> JsonObject:
         responses = self.operations[operation_id][2].get("responses", {})
-        definition: dict[str, Any] = responses.get(str(status)) or responses.get("default") or {}
+        definition: JsonObject = responses.get(str(status)) or responses.get("default") or {}
         return definition
 
     def response_media_types(self, operation_id: str, status: int) -> list[str]:
@@ -69,14 +70,14 @@ class Contract:
         return list(self.operations[operation_id][2].get("responses", {}))
 
     # -- conformance ------------------------------------------------------------------------
-    def validator(self, schema: dict[str, Any]) -> Validator:
+    def validator(self, schema: JsonObject) -> Validator:
         entry = self._validators.get(id(schema))
         if entry is None or entry[0] is not schema:
             checker = Draft4ResponseValidator(schema, format_checker=Draft4Validator.FORMAT_CHECKER)
             entry = self._validators[id(schema)] = (schema, checker)
         return entry[1]
 
-    def conforms(self, schema: dict[str, Any] | str, value: Any) -> bool:
+    def conforms(self, schema: JsonObject | str, value: Any) -> bool:
         resolved = self.schema(schema) if isinstance(schema, str) else schema
         return bool(self.validator(resolved).is_valid(value))
 
@@ -117,7 +118,7 @@ class Contract:
         ]
 
     # -- examples ---------------------------------------------------------------------------
-    def example(self, schema: dict[str, Any] | str) -> Any:
+    def example(self, schema: JsonObject | str) -> Any:
         """A value for ``schema``: its own example if it has one, else one built from its
         parts (first enum value, first ``oneOf`` branch, required properties). Always a
         fresh copy, so callers may change it."""
@@ -125,7 +126,7 @@ class Contract:
         return copy.deepcopy(_example(resolved, 0))
 
 
-def _example(schema: dict[str, Any], depth: int) -> Any:
+def _example(schema: JsonObject, depth: int) -> Any:
     if "example" in schema:
         return schema["example"]
     if "default" in schema:

@@ -55,6 +55,8 @@ from tinydb import TinyDB
 from tinydb.storages import Storage
 from tinydb.table import Table
 
+from vsmock.contract.json_types import JsonObject
+
 SNAPSHOT = "state.json"
 LOG = "state.log"
 FORMAT_VERSION = 2
@@ -81,10 +83,10 @@ class DamagedState(Exception):
 
 
 # One operation's changes to one table: (documents put, ids deleted).
-TableChanges = tuple[dict[str, dict[str, Any]], list[str]]
+TableChanges = tuple[dict[str, JsonObject], list[str]]
 
 
-_EMPTY: dict[str, Any] = {}  # an absent table's documents (never written to)
+_EMPTY: JsonObject = {}  # an absent table's documents (never written to)
 
 
 class RecordTable(Table):
@@ -105,7 +107,7 @@ class RecordTable(Table):
         assert isinstance(storage, LogStorage)
         self._log = storage
 
-    def write(self, puts: dict[str, dict[str, Any]], deletes: list[str]) -> None:
+    def write(self, puts: dict[str, JsonObject], deletes: list[str]) -> None:
         storage = self._log
         tables = storage.read()
         raw = tables.get(self.name)
@@ -117,7 +119,7 @@ class RecordTable(Table):
         storage.record(self.name, puts, deletes)
         self.clear_cache()
 
-    def _raw(self) -> dict[str, Any]:
+    def _raw(self) -> JsonObject:
         """The stored documents: TinyDB's ``_read_table``, minus its layers (every read of
         a record comes here)."""
         return self._log.tables.get(self._name, _EMPTY)
@@ -127,10 +129,14 @@ class RecordTable(Table):
         raw = self._raw().get(doc_id)
         return MappingProxyType(raw) if raw is not None else None
 
-    def stored(self, doc_id: str) -> dict[str, Any] | None:
+    def view(self, doc_id: str) -> Mapping[str, Any]:
+        """One record known to exist (an id this table just listed), read-only."""
+        return MappingProxyType(self._raw()[doc_id])
+
+    def stored(self, doc_id: str) -> JsonObject | None:
         """The stored document itself, for the backend's change tracking only: it is never
         mutated, only replaced by :meth:`Database.apply`."""
-        doc: dict[str, Any] | None = self._raw().get(doc_id)
+        doc: JsonObject | None = self._raw().get(doc_id)
         return doc
 
     def __contains__(self, doc_id: object) -> bool:
@@ -157,8 +163,8 @@ class LogStorage(Storage):
         fsync: bool = False,
         check: RecordCheck | None = None,
     ):
-        self._tables: dict[str, dict[str, Any]] = {}
-        self._pending: list[dict[str, Any]] = []
+        self._tables: dict[str, JsonObject] = {}
+        self._pending: list[JsonObject] = []
         self._held = 0
         self._fsync = fsync
         self._check = check
@@ -175,15 +181,15 @@ class LogStorage(Storage):
                 self._compact()  # rewritten in the current format before anything else
 
     # -- TinyDB's storage interface -------------------------------------------------------
-    def read(self) -> dict[str, dict[str, Any]]:
+    def read(self) -> dict[str, JsonObject]:
         return self._tables
 
     @property
-    def tables(self) -> dict[str, dict[str, Any]]:
+    def tables(self) -> dict[str, JsonObject]:
         """Every table's documents, as stored (for reading)."""
         return self._tables
 
-    def write(self, data: dict[str, dict[str, Any]]) -> None:
+    def write(self, data: dict[str, JsonObject]) -> None:
         """TinyDB's whole-database write: only ``drop_tables()`` (a reset) comes here, with a
         fresh dict. Every other change arrives through :meth:`record` and :meth:`drop`."""
         self._tables = data
@@ -196,11 +202,11 @@ class LogStorage(Storage):
             self._fd = None
 
     # -- change tracking ---------------------------------------------------------------------
-    def record(self, table: str, puts: dict[str, Any], deletes: list[str]) -> None:
+    def record(self, table: str, puts: JsonObject, deletes: list[str]) -> None:
         """Documents of ``table`` just replaced (``puts``) or deleted: one log entry."""
         if self._dir is None:
             return
-        entry: dict[str, Any] = {"t": table}
+        entry: JsonObject = {"t": table}
         if puts:
             entry["p"] = puts
         if deletes:
@@ -407,7 +413,7 @@ def _header(generation: int) -> bytes:
     )
 
 
-def _parse_header(line: bytes) -> dict[str, Any] | None:
+def _parse_header(line: bytes) -> JsonObject | None:
     try:
         doc = json.loads(line)
     except (ValueError, RecursionError):

@@ -2,74 +2,73 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from vsmock import controls
+from vsmock.contract.json_types import JsonObject
 from vsmock.http.handlers.context import runtime
 
 
-def health() -> Any:
+def health() -> JsonObject:
     rt = runtime()
     return {"status": "ok", "mode": rt.mode}
 
 
-def reset(body: dict[str, Any] | None = None) -> Any:
+def reset(body: JsonObject | None = None) -> JsonObject:
     body = body or {}
     return controls.reset(runtime(), seed=body.get("seed"), now=body.get("now"))
 
 
-def get_clock() -> Any:
+def get_clock() -> JsonObject:
     return controls.clock(runtime())
 
 
-def set_clock(body: dict[str, Any]) -> Any:
+def set_clock(body: JsonObject) -> JsonObject:
     return controls.set_clock(runtime(), body)
 
 
-def get_processing() -> Any:
+def get_processing() -> JsonObject:
     return controls.processing(runtime())
 
 
-def set_processing(body: dict[str, Any]) -> Any:
+def set_processing(body: JsonObject) -> JsonObject:
     return controls.set_processing(runtime(), body)
 
 
-def list_faults() -> Any:
+def list_faults() -> JsonObject:
     return {"data": runtime().faults.list()}
 
 
-def add_fault(body: dict[str, Any]) -> Any:
+def add_fault(body: JsonObject) -> JsonObject:
     return {"data": controls.add_fault(runtime(), body)}
 
 
-def clear_faults() -> Any:
+def clear_faults() -> JsonObject:
     runtime().faults.clear()
     return {"data": []}
 
 
-def list_requests() -> Any:
+def list_requests() -> JsonObject:
     return {"data": controls.requests(runtime())}
 
 
-def clear_requests() -> Any:
+def clear_requests() -> JsonObject:
     runtime().journal.clear()
     return {"data": []}
 
 
-def list_violations() -> Any:
+def list_violations() -> JsonObject:
     return {"data": runtime().violations.list()}
 
 
-def clear_violations() -> Any:
+def clear_violations() -> JsonObject:
     runtime().violations.clear()
     return {"data": []}
 
 
-def list_errors() -> Any:
+def list_errors() -> JsonObject:
     return {"data": runtime().take_errors()}
 
 
-def export_scenario() -> Any:
+def export_scenario() -> JsonObject:
     from vsmock.errors import Conflict
     from vsmock.scenarios import ScenarioIncomplete, ScenarioUnavailable, export
 
@@ -81,7 +80,7 @@ def export_scenario() -> Any:
         raise Conflict(str(exc), code="scenario_unavailable") from None
 
 
-def load_scenario(body: dict[str, Any]) -> Any:
+def load_scenario(body: JsonObject) -> JsonObject:
     from connexion import request
 
     from vsmock.errors import Conflict, InvalidRequest
@@ -89,7 +88,7 @@ def load_scenario(body: dict[str, Any]) -> Any:
     from vsmock.scenarios.targets import BoundApp
 
     rt = runtime()
-    source: Any = body
+    source: JsonObject | str = body
     if "version" not in body and isinstance(body.get("path"), str):
         source = body["path"]
     app = request.scope["app"]  # the whole app serving this request

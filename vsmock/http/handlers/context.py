@@ -8,7 +8,8 @@ from typing import Any, TypeVar
 
 from connexion.context import scope
 
-from vsmock.backend.interface import JsonObject, Operations
+from vsmock.backend.interface import Operations
+from vsmock.contract.json_types import JsonObject
 from vsmock.control.violations import CURRENT
 from vsmock.http.request_state import RequestState, request_info, request_state
 from vsmock.runtime import Runtime
