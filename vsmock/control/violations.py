@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Callable
 from contextvars import ContextVar
 from dataclasses import dataclass
 from typing import Any
@@ -23,8 +24,11 @@ class RequestInfo:
 
 
 # The request being answered, for code that does not see HTTP (the stateless backend
-# reports what it finds against it). The handlers set it around each backend call.
-CURRENT: ContextVar[RequestInfo | None] = ContextVar("vsmock_current_request", default=None)
+# reports what it finds against it): a function describing it, called only when a violation
+# is recorded (most requests have none). The handlers set it around each backend call.
+CURRENT: ContextVar[Callable[[], RequestInfo] | None] = ContextVar(
+    "vsmock_current_request", default=None
+)
 
 
 class Violations:

@@ -29,6 +29,7 @@ NOT_PARSED: Any = object()  # ``json_body`` before (or without) a parse
 @dataclass(eq=False)
 class RequestState:
     runtime: Runtime
+    admin: bool = False  # a request for the admin API (outside /v1)
     journal_entry: Entry | None = None
     json_body: Any = NOT_PARSED  # as the body validator parsed it (UTF-8 bodies only)
     form: tuple[FormData, JsonObject] | None = None  # (parts, fields) of a multipart body
@@ -36,9 +37,9 @@ class RequestState:
     routed: JsonObject = field(default_factory=dict)  # the proxy keeps the routed scope
 
 
-def attach(scope: Scope, runtime: Runtime) -> RequestState:
+def attach(scope: Scope, runtime: Runtime, *, admin: bool = False) -> RequestState:
     """Give ``scope`` the state of a request answered by ``runtime`` (replacing any)."""
-    state = RequestState(runtime)
+    state = RequestState(runtime, admin)
     extensions = scope.get("extensions")
     if extensions is None:
         extensions = scope["extensions"] = {}

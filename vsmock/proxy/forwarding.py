@@ -122,8 +122,9 @@ class ProxyApp:
             return
         if scope["type"] != "http":
             return
-        attach(scope, self.runtime)
-        if is_admin(scope["path"]):
+        admin = is_admin(scope["path"])
+        attach(scope, self.runtime, admin=admin)
+        if admin:
             await self._admin(scope, receive, send)
             return
         await self._api(scope, receive, send)

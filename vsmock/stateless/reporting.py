@@ -23,6 +23,6 @@ def report(
         return
     if strict:
         raise error
-    request = CURRENT.get()
-    if request is not None:
-        violations.record(request, error, rule=error.code or "invalid", value=value)
+    describe = CURRENT.get()
+    if describe is not None:
+        violations.record(describe(), error, rule=error.code or "invalid", value=value)

@@ -34,9 +34,16 @@ def operation_handler(name: str) -> Callable[..., Reply]:
     parameters = [p for p in signature.parameters.values() if p.name != "self"]
     renamed = {pythonic(p.name): p.name for p in parameters}  # filter_ -> filter
 
-    def handler(**arguments: Any) -> Reply:
-        method = getattr(backend(), name)
-        return reply(call(method, **{renamed[k]: v for k, v in arguments.items()}))
+    if all(python == name for python, name in renamed.items()):
+
+        def handler(**arguments: Any) -> Reply:
+            return reply(call(getattr(backend(), name), **arguments))
+
+    else:
+
+        def handler(**arguments: Any) -> Reply:
+            method = getattr(backend(), name)
+            return reply(call(method, **{renamed[k]: v for k, v in arguments.items()}))
 
     handler.__name__ = handler.__qualname__ = name
     handler.__signature__ = signature.replace(  # type: ignore[attr-defined]

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
+from functools import partial
 from typing import Any, TypeVar
 
 from connexion.context import scope
@@ -34,20 +34,14 @@ def backend() -> Operations:
     return runtime().backend
 
 
-@contextmanager
-def answering() -> Iterator[None]:
-    """Code below the HTTP layer (the stateless backend's reports) sees this request."""
-    token = CURRENT.set(request_info(scope))
+def call(operation: Callable[..., T], /, **arguments: Any) -> T:
+    """``operation(**arguments)``, with the request it answers known below (described only
+    if something below asks)."""
+    token = CURRENT.set(partial(request_info, scope))
     try:
-        yield
+        return operation(**arguments)
     finally:
         CURRENT.reset(token)
-
-
-def call(operation: Callable[..., T], /, **arguments: Any) -> T:
-    """``operation(**arguments)``, with the request it answers known below."""
-    with answering():
-        return operation(**arguments)
 
 
 def _in_progress(obj: JsonObject) -> bool:

@@ -31,8 +31,8 @@ class ServedMiddleware:
         self.app = app
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
-        state = request_state(scope) if scope["type"] == "http" else None
-        if state is None or (not self.admin and is_admin(scope["path"])):
+        state = request_state(scope)  # attached to HTTP requests only
+        if state is None or (state.admin and not self.admin):
             await self.app(scope, receive, send)
             return
         await self.handle(state, scope, receive, send)

@@ -25,15 +25,16 @@ class Admission:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        attach(scope, self.runtime)
         path = scope["path"]
+        admin = is_admin(path)
+        attach(scope, self.runtime, admin=admin)
         if len(path) > 1 and path.endswith("/"):  # no route ends in a slash: no redirect
             await send_error(send, RouteNotFound(scope["method"], path))
             return
         if CONTROL.search(path):  # %0A and the like: no id or route holds them
             await send_error(send, InvalidURL(scope["method"], path))
             return
-        if is_admin(path):
+        if admin:
             await self.app(scope, receive, send)
             return
         request_id = self.runtime.ids.new("request").encode()
