@@ -1,6 +1,6 @@
 """Play a recorded demo against a fresh in-process vsmock and print a transcript.
 
-    python scripts/demo.py support-faq      # or batch-ingest, filtered-search
+    python scripts/demo.py support-faq      # or batch-ingest, filtered-search, support-bot
     python scripts/demo.py --list
 
 Every request is shown with a short summary of the answer; each answer is also

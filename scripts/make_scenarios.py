@@ -138,6 +138,31 @@ def filtered_search(session: Session) -> None:
     client.vector_stores.search(store.id, query=allowance, filters=recent)  # type: ignore[arg-type]
 
 
+def support_bot(session: Session) -> None:
+    """A support bot answering from the FAQ through the Responses API, with citations: a
+    grounded answer (results included), a streamed follow-up chained to it, its input items."""
+    client = session.client
+    files = [session.upload(path) for path in sorted((DOCUMENTS / "support-faq").glob("*.md"))]
+    store = client.vector_stores.create(name="Support FAQ", file_ids=[f.id for f in files])
+    tools: Any = [{"type": "file_search", "vector_store_ids": [store.id], "max_num_results": 3}]
+    first = client.responses.create(
+        model="gpt-4.1-mini",
+        instructions="Answer from the support FAQ and cite the file.",
+        input="How long do I have to return an item?",
+        tools=tools,
+        include=["file_search_call.results"],
+    )
+    with client.responses.stream(
+        model="gpt-4.1-mini",
+        input="And how long does standard shipping take?",
+        previous_response_id=first.id,
+        tools=tools,
+    ) as stream:
+        second = stream.get_final_response()
+    client.responses.retrieve(second.id)
+    client.responses.input_items.list(second.id, order="asc")
+
+
 @dataclass
 class Demo:
     run: Callable[[Session], None]
@@ -149,6 +174,7 @@ DEMOS = {
     "support-faq": Demo(support_faq, seed=7),
     "batch-ingest": Demo(batch_ingest, seed=11, processing={"polls": 3, "poll_after_ms": 50}),
     "filtered-search": Demo(filtered_search, seed=13),
+    "support-bot": Demo(support_bot, seed=17),
 }
 
 

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
 import re
 from typing import Any
 
 from vsmock.scenarios.format import Request
 from vsmock.scenarios.replay import clip, describe_body
 
-_ID = re.compile(r"\b(vs_|file-|vsfb_)([A-Za-z0-9]{6})[A-Za-z0-9]{2,}")
+_ID = re.compile(r"\b(vs_|file-|vsfb_|resp_|msg_|fs_)([A-Za-z0-9]{6})[A-Za-z0-9]{2,}")
+_DATA = re.compile(r"^data: (.*)$", re.M)
 
 
 def short_ids(text: str) -> str:
@@ -24,7 +26,11 @@ def request_line(request: Request) -> str:
 
 def answer_lines(status: int, body: Any) -> list[str]:
     """A short account of an answer: its status and what it holds."""
+    if isinstance(body, bytes) and body.startswith(b"event: "):
+        body = body.decode("utf-8", "replace")
     if not isinstance(body, dict):
+        if isinstance(body, str) and body.startswith("event: "):
+            return [short_ids(line) for line in _stream_lines(status, body)]
         if isinstance(body, bytes | str):
             return [f"{status}  {len(body)} bytes"]
         return [f"{status}"]
@@ -60,7 +66,36 @@ def _lines(status: int, body: dict[str, Any]) -> list[str]:
         return [f"{status}  content: {_quote(clip(' '.join(text.split()), 90))}"]
     if str(kind).endswith(".deleted") or body.get("deleted") is True:
         return [f"{status}  deleted {kind} {body.get('id')}"]
+    if kind == "response":
+        return [f"{status}  response {body['id']} {body.get('status')}", *_response_lines(body)]
     return [f"{status}  {_object(body)}"]
+
+
+def _stream_lines(status: int, text: str) -> list[str]:
+    """A stream of server-sent events: how many, then the response it completes."""
+    events = [json.loads(data) for data in _DATA.findall(text)]
+    last = events[-1] if events else {}
+    lines = [f"{status}  {len(events)} server-sent events, ending with {last.get('type')}"]
+    if isinstance(last.get("response"), dict):
+        lines += _response_lines(last["response"])
+    return lines
+
+
+def _response_lines(body: dict[str, Any]) -> list[str]:
+    """The output of a response: its search, its answer and the files the answer cites."""
+    lines = []
+    for item in body.get("output") or []:
+        if item.get("type") == "file_search_call":
+            results = item.get("results")
+            found = "results not included" if results is None else f"{len(results)} results"
+            lines.append(f"       file_search {_quote(' '.join(item['queries']))}: {found}")
+        elif item.get("type") == "message":
+            for part in item.get("content") or []:
+                cited = sorted({a.get("filename") for a in part.get("annotations") or []})
+                lines.append(f"       answer: {_quote(clip(part.get('text', ''), 90))}")
+                if cited:
+                    lines.append(f"       cites: {', '.join(cited)}")
+    return lines
 
 
 def _object(body: dict[str, Any]) -> str:

@@ -1,4 +1,5 @@
-"""A plain-Python model of what the Vector Stores and Files APIs hold, for the oracle.
+"""A plain-Python model of what the Vector Stores, Files and Responses APIs hold, for the
+oracle.
 
 Nothing here imports vsmock: the model is written from the README's documented semantics
 (processing, expiry, batches, lists) and predicts every object the server shows. What it
@@ -8,7 +9,9 @@ same file and chunking, every time).
 
 Every call the oracle makes through the SDK, reads included, is mirrored here first:
 status reads (retrieving a store, a vector-store file or a batch) advance processing, and
-searches make a store active, so the model must see them to stay exact.
+searches (and responses that search with the file_search tool) make a store active, so
+the model must see them to stay exact. A stored response never changes: the model keeps
+the one the server made and holds every later read to it.
 """
 
 from __future__ import annotations
@@ -93,6 +96,13 @@ class Store:
     batches: dict[str, Batch] = field(default_factory=dict)
 
 
+@dataclass
+class StoredResponse:
+    id: str
+    body: dict[str, Any]  # as made, search results included
+    input_ids: list[str]  # the chain it continues (its input items, then its output), then its own
+
+
 class Model:
     def __init__(self, now: int):
         self.now = now
@@ -101,6 +111,7 @@ class Model:
         self.stores: dict[str, Store] = {}
         self.seen: set[str] = set()  # every id ever handed out
         self.usage: dict[str, int] = {}  # learned usage_bytes of completed files, by file id
+        self.responses: dict[str, StoredResponse] = {}
         self._seq = 0
 
     # -- ids and order -------------------------------------------------------------------------
@@ -411,6 +422,36 @@ class Model:
         store = self.live_store(store_id)
         store.last_active_at = self.now
         return store
+
+    # -- responses -----------------------------------------------------------------------------
+    def create_response(self, store_ids: list[str], previous: str | None) -> list[str]:
+        """A response with a file_search tool over ``store_ids`` (none: no tool): the chain it
+        continues must be stored, every store live; the stores it searched become active.
+        Returns the input item ids it starts from (the chain's)."""
+        self.sweep()
+        chain: list[str] = []
+        if previous is not None:
+            if previous not in self.responses:
+                raise Expected(400, "previous_response_not_found")
+            before = self.responses[previous]
+            chain = [*before.input_ids, *(item["id"] for item in before.body["output"])]
+        stores = [self.live_store(store_id) for store_id in dict.fromkeys(store_ids)]
+        for store in stores:
+            store.last_active_at = self.now
+        return chain
+
+    def keep_response(self, response: StoredResponse) -> None:
+        self.responses[response.id] = response
+
+    def response(self, response_id: str) -> StoredResponse:
+        self.sweep()
+        if response_id not in self.responses:
+            raise Expected(404)
+        return self.responses[response_id]
+
+    def delete_response(self, response_id: str) -> None:
+        self.response(response_id)
+        del self.responses[response_id]
 
     # -- plain reads ---------------------------------------------------------------------------
     def ordered_stores(self) -> list[Store]:

@@ -73,6 +73,14 @@ def set_processing(rt: Runtime, body: JsonObject) -> JsonObject:
     return processing(rt)
 
 
+def add_reply(rt: Runtime, body: JsonObject) -> list[JsonObject]:
+    try:
+        rt.backend.replies.add(body["text"], body.get("count", 1))
+    except ValueError as exc:
+        raise InvalidRequest(str(exc), param="count", code="invalid_value") from None
+    return rt.backend.replies.list()
+
+
 def add_fault(rt: Runtime, body: JsonObject) -> list[JsonObject]:
     rt.faults.add(
         Fault(

@@ -124,6 +124,21 @@ class CursorNotFound(NotFound):
         super().__init__("Resource not found.", param=param)
 
 
+class ResponseNotFound(NotFound):
+    def __init__(self, response_id: str):
+        super().__init__(f"Response with id '{response_id}' not found.")
+
+
+class PreviousResponseNotFound(InvalidRequest):
+    """``previous_response_id`` names no stored response (deleted, never stored, unknown)."""
+
+    code = "previous_response_not_found"
+    param = "previous_response_id"
+
+    def __init__(self, response_id: str):
+        super().__init__(f"Previous response with id '{response_id}' not found.")
+
+
 class RouteNotFound(NotFound):
     def __init__(self, method: str, path: str):
         super().__init__(

@@ -27,15 +27,19 @@ def test_readme_install_command_serves_on_loopback() -> None:
     assert "http://127.0.0.1:8000/v1" in README
 
 
-def test_quickstart_runs(server: ServeProcess, capsys: object) -> None:
-    block = python_blocks()[0]
+def run_block(block: str, server: ServeProcess, name: str) -> None:
+    """Run a README example from the checkout root against the suite's server."""
     code = block.replace("http://127.0.0.1:8000/v1", server.base_url)
     cwd = Path.cwd()
     os.chdir(ROOT)
     try:
-        exec(compile(code, "README.md quickstart", "exec"), {})
+        exec(compile(code, name, "exec"), {})
     finally:
         os.chdir(cwd)
+
+
+def test_quickstart_runs(server: ServeProcess, capsys: object) -> None:
+    run_block(python_blocks()[0], server, "README.md quickstart")
     out = capsys.readouterr().out  # type: ignore[attr-defined]
     assert out.splitlines()[0].startswith("completed")
     assert "return-policy.md" in out
@@ -44,3 +48,14 @@ def test_quickstart_runs(server: ServeProcess, capsys: object) -> None:
 def test_plugin_example_in_readme_is_the_file_the_suite_runs() -> None:
     example = (ROOT / "tests" / "plugin" / "examples" / "test_example_quickstart.py").read_text()
     assert f"```python\n{example}```" in README
+
+
+def test_responses_example_runs(server: ServeProcess, capsys: object) -> None:
+    """The Responses API section's example prints what its comments say."""
+    section = README.split("## file_search through the Responses API", 1)[1]
+    block = re.findall(r"```python\n(.*?)```", section, flags=re.S)[0]
+    run_block(block, server, "README.md responses example")
+    printed = capsys.readouterr().out.splitlines()  # type: ignore[attr-defined]
+    promised = re.findall(r"^print\(.*\)\n# (.*)$", block, flags=re.M)
+    assert len(promised) == 3
+    assert printed == promised

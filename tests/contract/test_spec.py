@@ -1,7 +1,7 @@
 """Contract tests for ``openapi.yaml``.
 
 They check that the document is valid OpenAPI 3.0.3, that it exposes exactly the
-21 official operations, that request schemas carry the documented validation
+25 official operations it serves, that request schemas carry the documented validation
 facts, and that every response schema matches the ``openai`` SDK's pydantic
 models (field names, required-ness, nullability, types and ``Literal`` enums).
 """
@@ -9,6 +9,7 @@ models (field names, required-ness, nullability, types and ``Literal`` enums).
 from __future__ import annotations
 
 import copy
+import dataclasses
 import functools
 import inspect
 import operator
@@ -43,6 +44,7 @@ from openai.types import (
     VectorStoreSearchResponse,
     VectorStoreUpdateParams,
 )
+from openai.types import responses as responses_types
 from openai.types import vector_stores as vs_types
 from openapi_schema_validator import OAS30Validator
 from openapi_spec_validator import OpenAPIV30SpecValidator, validate
@@ -75,6 +77,8 @@ EXPECTED_OPERATION_IDS = {
     "retrieveVectorStoreFileContent",
     "searchVectorStore",
 }
+RESPONSES_OPERATION_IDS = {"createResponse", "getResponse", "deleteResponse", "listInputItems"}
+EXPECTED_OPERATION_IDS |= RESPONSES_OPERATION_IDS
 
 HTTP_METHODS = {"get", "put", "post", "delete", "patch", "head", "options", "trace"}
 
@@ -211,19 +215,35 @@ def _branches(spec: dict[str, Any], schema: dict[str, Any]) -> list[dict[str, An
     return [_deref(spec, b) for b in schema.get("oneOf", schema.get("anyOf", []))]
 
 
-def _diff_type(spec: dict[str, Any], annotation: Any, schema: Any, where: str) -> list[str]:
+@dataclasses.dataclass(frozen=True)
+class Served:
+    """What a schema of the part of the API vsmock serves may leave out of an SDK model: the
+    fields vsmock never sends (per model), and the members of a union it never produces
+    (each branch it has must still match its SDK member exactly)."""
+
+    sdk_only: dict[str, frozenset[str]] = dataclasses.field(default_factory=dict)
+
+
+def _diff_type(
+    spec: dict[str, Any], annotation: Any, schema: Any, where: str, served: Served | None = None
+) -> list[str]:
     inner, allows_none = _unwrap(annotation)
     schema, nullable = _split_null(spec, schema)
     errors: list[str] = []
-    if allows_none != nullable:
+    if allows_none != nullable and (served is None or nullable):
         errors.append(f"{where}: spec nullable={nullable}, SDK accepts None={allows_none}")
+    if inner is object:  # any JSON value
+        return errors
     origin = te.get_origin(inner)
 
     if origin is te.Literal or origin is typing.Literal:
         if schema.get("type") != "string":
             errors.append(f"{where}: Literal field must be type string, got {schema.get('type')}")
         spec_enum = [v for v in schema.get("enum", []) if v is not None]
-        if sorted(spec_enum) != sorted(te.get_args(inner)):
+        sdk_enum = te.get_args(inner)
+        if served is not None and spec_enum and set(spec_enum) <= set(sdk_enum):
+            pass  # vsmock sends some of the values the SDK knows
+        elif sorted(spec_enum) != sorted(sdk_enum):
             errors.append(f"{where}: enum {spec_enum} != SDK Literal {list(te.get_args(inner))}")
     elif inner in _PRIMITIVES:
         if schema.get("type") != _PRIMITIVES[inner]:
@@ -234,7 +254,7 @@ def _diff_type(spec: dict[str, Any], annotation: Any, schema: Any, where: str) -
         if schema.get("type") != "array":
             errors.append(f"{where}: type {schema.get('type')} != array")
         else:
-            errors += _diff_type(spec, te.get_args(inner)[0], schema["items"], f"{where}[]")
+            errors += _diff_type(spec, te.get_args(inner)[0], schema["items"], f"{where}[]", served)
     elif origin is dict:
         key_type, value_type = te.get_args(inner)
         assert key_type is str, where
@@ -243,42 +263,85 @@ def _diff_type(spec: dict[str, Any], annotation: Any, schema: Any, where: str) -
         elif not isinstance(schema.get("additionalProperties"), dict):
             errors.append(f"{where}: map needs an additionalProperties schema")
         else:
-            errors += _diff_type(spec, value_type, schema["additionalProperties"], f"{where}{{}}")
+            errors += _diff_type(
+                spec, value_type, schema["additionalProperties"], f"{where}{{}}", served
+            )
     elif origin in (typing.Union, types.UnionType):
-        errors += _diff_union(spec, te.get_args(inner), schema, where)
+        errors += _diff_union(spec, te.get_args(inner), schema, where, served)
     elif _is_model(inner):
-        errors += diff_model(spec, inner, schema, where)
+        errors += diff_model(spec, inner, schema, where, served)
     else:  # pragma: no cover - guards against new SDK constructs
         errors.append(f"{where}: unsupported SDK annotation {inner!r}")
     return errors
 
 
+def _member_for(arg: Any, branches: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The branches that stand for one member of an SDK union."""
+    if _is_model(arg):  # discriminated by the Literal `type` field (and `role`, if need be)
+        tag = te.get_args(arg.model_fields["type"].annotation)
+        found = [b for b in branches if _enum(b, "type") == list(tag)]
+        if len(found) > 1 and "role" in arg.model_fields:
+            roles = set(te.get_args(_unwrap(arg.model_fields["role"].annotation)[0]))
+            found = [b for b in found if set(_enum(b, "role")) <= roles]
+        return found
+    if te.get_origin(arg) in (te.Literal, typing.Literal):
+        return [b for b in branches if b.get("type") == "string" and "enum" in b]
+    if te.get_origin(arg) is list:
+        return [b for b in branches if b.get("type") == "array"]
+    return [b for b in branches if b.get("type") == _PRIMITIVES.get(arg) and "enum" not in b]
+
+
+def _enum(branch: dict[str, Any], name: str) -> list[Any]:
+    return list(branch.get("properties", {}).get(name, {}).get("enum", []))
+
+
 def _diff_union(
-    spec: dict[str, Any], args: tuple[Any, ...], schema: dict[str, Any], where: str
+    spec: dict[str, Any],
+    args: tuple[Any, ...],
+    schema: dict[str, Any],
+    where: str,
+    served: Served | None = None,
 ) -> list[str]:
     branches = _branches(spec, schema)
-    if len(branches) != len(args):
-        return [f"{where}: {len(branches)} oneOf/anyOf branches for a {len(args)}-way SDK union"]
     errors: list[str] = []
-    for arg in args:
-        if _is_model(arg):  # discriminated by the Literal `type` field
-            tag = te.get_args(arg.model_fields["type"].annotation)
-            match = [
-                b
-                for b in branches
-                if b.get("properties", {}).get("type", {}).get("enum") == list(tag)
+    if served is None:
+        if len(branches) != len(args):
+            return [
+                f"{where}: {len(branches)} oneOf/anyOf branches for a {len(args)}-way SDK union"
             ]
-        else:
-            match = [b for b in branches if b.get("type") == _PRIMITIVES.get(arg)]
-        if len(match) != 1:
-            errors.append(f"{where}: no unique branch for SDK union member {arg!r}")
-        else:
-            errors += _diff_type(spec, arg, match[0], f"{where}<{getattr(arg, '__name__', arg)}>")
+        for arg in args:
+            match = _member_for(arg, branches)
+            if len(match) != 1:
+                errors.append(f"{where}: no unique branch for SDK union member {arg!r}")
+            else:
+                errors += _diff_type(
+                    spec, arg, match[0], f"{where}<{getattr(arg, '__name__', arg)}>", served
+                )
+        return errors
+    # Served part: every branch is exactly one SDK member; members may be left out. A schema
+    # that is no oneOf stands for one member.
+    branches = branches or [{k: v for k, v in schema.items() if k != "nullable"}]
+    matched = 0
+    for arg in args:
+        match = _member_for(arg, branches)
+        if len(match) > 1:
+            errors.append(f"{where}: several branches for SDK union member {arg!r}")
+        elif match:
+            matched += 1
+            errors += _diff_type(
+                spec, arg, match[0], f"{where}<{getattr(arg, '__name__', arg)}>", served
+            )
+    if matched != len(branches) and object not in args:  # `object` takes any branch
+        errors.append(f"{where}: {len(branches) - matched} branch(es) match no SDK union member")
     return errors
 
 
 def diff_model(
-    spec: dict[str, Any], model: type[pydantic.BaseModel], schema: Any, where: str
+    spec: dict[str, Any],
+    model: type[pydantic.BaseModel],
+    schema: Any,
+    where: str,
+    served: Served | None = None,
 ) -> list[str]:
     """Differences between a pydantic model and an object schema (empty list = match).
 
@@ -287,7 +350,9 @@ def diff_model(
       non-nullable);
     * the spec may additionally require a field only if it is nullable there and the
       SDK accepts None (a required-but-nullable key such as ``last_active_at``);
-    * types, nullability and Literal enums are compared recursively.
+    * types, nullability and Literal enums are compared recursively;
+    * with ``served``, the schema may leave out the SDK's optional fields it names and the
+      union members vsmock never produces.
     """
     schema = _deref(spec, schema)
     errors: list[str] = []
@@ -295,6 +360,11 @@ def diff_model(
         return [f"{where}: schema type {schema.get('type')} != object"]
     props = schema.get("properties", {})
     fields = {(f.alias or name): f for name, f in model.model_fields.items()}
+    unsent = served.sdk_only.get(model.__name__, frozenset()) if served is not None else frozenset()
+    for name in sorted(unsent & set(fields)):
+        if fields[name].is_required():
+            errors.append(f"{where}.{name}: required by the SDK, so it must be sent")
+    fields = {name: f for name, f in fields.items() if name not in unsent}
     if set(props) != set(fields):
         errors.append(
             f"{where}: properties differ; only in spec {sorted(set(props) - set(fields))}, "
@@ -305,12 +375,14 @@ def diff_model(
     for name in sorted(sdk_required - spec_required):
         errors.append(f"{where}.{name}: required by the SDK but not by the spec")
     for name in sorted(spec_required - sdk_required):
+        if served is not None:
+            break  # vsmock always sends what the SDK may go without
         nullable = name in props and _split_null(spec, props[name])[1]
         allows_none = name in fields and _unwrap(fields[name].annotation)[1]
         if not (nullable and allows_none):
             errors.append(f"{where}.{name}: spec requires it but the SDK treats it as optional")
     for name in sorted(set(props) & set(fields)):
-        errors += _diff_type(spec, fields[name].annotation, props[name], f"{where}.{name}")
+        errors += _diff_type(spec, fields[name].annotation, props[name], f"{where}.{name}", served)
     return errors
 
 
@@ -418,7 +490,9 @@ def test_every_schema_has_a_description(spec: dict[str, Any]) -> None:
 
 ERROR_STATUSES = {"400", "401", "408", "409", "429", "500", "502", "503"}
 # 404 without an id in the path: an unknown `after`/`before` cursor, or unknown `file_ids`.
-NOT_FOUND_WITHOUT_PATH_ID = {"listFiles", "listVectorStores", "createVectorStore"}
+# createResponse: a store of its file_search tool that does not exist.
+NOT_FOUND_WITHOUT_PATH_ID = {"listFiles", "listVectorStores", "createVectorStore", "createResponse"}
+STREAMED = {"createResponse", "getResponse"}  # JSON, or server-sent events
 
 
 @pytest.mark.parametrize("operation_id", sorted(EXPECTED_OPERATION_IDS))
@@ -434,7 +508,12 @@ def test_responses(spec: dict[str, Any], operation_id: str) -> None:
 
     ok = _deref(spec, responses["200"])
     media = "application/octet-stream" if operation_id == "downloadFile" else "application/json"
-    assert list(ok["content"]) == [media]
+    streamed = ["text/event-stream"] if operation_id in STREAMED else []
+    assert list(ok["content"]) == [media, *streamed]
+    if streamed:
+        event = ok["content"]["text/event-stream"]["schema"]
+        assert event == _ref("ResponseServerSentEvent")
+        assert _deref(spec, event)["x-vsmock-data-schema"] == "ResponseStreamEvent"
     if operation_id == "downloadFile":
         schema = ok["content"][media]["schema"]
         assert (schema["type"], schema["format"]) == ("string", "binary")
@@ -464,6 +543,63 @@ def test_error_envelope(spec: dict[str, Any]) -> None:
 def test_response_schema_matches_sdk_model(spec: dict[str, Any], schema_name: str) -> None:
     model = SDK_RESPONSE_MODELS[schema_name]
     assert diff_model(spec, model, _component(spec, schema_name), schema_name) == []
+
+
+# The Responses API: vsmock serves the file_search tool, so its schemas hold the part of the
+# SDK's models it produces. Each field and union member it has matches the SDK exactly.
+RESPONSES_SERVED = Served(
+    sdk_only={
+        "Response": frozenset(
+            {
+                "access_programs",
+                "conversation",
+                "image",
+                "input_transformations",
+                "moderation",
+                "prompt",
+                "prompt_cache_diagnostics",
+                "prompt_cache_options",
+                "prompt_cache_retention",
+                "tool_usage",
+            }
+        ),
+        "ResponseError": frozenset({"misalignment", "param", "type"}),
+        "Reasoning": frozenset({"context", "mode"}),
+        "InputTokensDetails": frozenset({"cache_write_tokens_details"}),
+        "ResponseInputText": frozenset({"prompt_cache_breakpoint"}),
+    }
+)
+
+
+def test_response_schema_matches_the_sdk_where_served(spec: dict[str, Any]) -> None:
+    schema = _component(spec, "Response")
+    assert diff_model(spec, responses_types.Response, schema, "Response", RESPONSES_SERVED) == []
+
+
+def test_input_items_match_the_sdk_where_served(spec: dict[str, Any]) -> None:
+    """``input_items.list`` pages hold ``ResponseItem``s (the SDK's page reads ``data`` and
+    ``has_more``; ``first_id``/``last_id`` are null on an empty page, as on every list)."""
+    schema = _component(spec, "ResponseItemList")
+    items = schema["properties"]["data"]
+    assert (
+        _diff_type(spec, list[responses_types.ResponseItem], items, "data", RESPONSES_SERVED) == []
+    )
+    assert schema["properties"]["has_more"]["type"] == "boolean"
+
+
+def test_stream_events_match_the_sdk() -> None:
+    """Each event schema is the SDK's class for its ``type``; every event vsmock sends has one."""
+    spec = _load_spec()
+    members = te.get_args(te.get_args(responses_types.ResponseStreamEvent)[0])
+    by_type = {te.get_args(m.model_fields["type"].annotation)[0]: m for m in members}
+    branches = _branches(spec, _component(spec, "ResponseStreamEvent"))
+    assert len(branches) == 14
+    named = _component(spec, "ResponseServerSentEvent")["properties"]["event"]["enum"]
+    assert named == [branch["properties"]["type"]["enum"][0] for branch in branches]
+    for branch in branches:
+        (event_type,) = branch["properties"]["type"]["enum"]
+        model = by_type[event_type]
+        assert diff_model(spec, model, branch, event_type, RESPONSES_SERVED) == []
 
 
 @pytest.mark.parametrize(
@@ -553,9 +689,13 @@ def test_every_example_matches_its_schema(spec: dict[str, Any]) -> None:
     assert checked > 50
 
 
-@pytest.mark.parametrize("operation_id", sorted(EXPECTED_OPERATION_IDS - {"downloadFile"}))
+@pytest.mark.parametrize(
+    "operation_id", sorted(EXPECTED_OPERATION_IDS - {"downloadFile"} - RESPONSES_OPERATION_IDS)
+)
 def test_stateless_example_bodies(operation_id: str) -> None:
-    """What Connexion's example builder returns for the 200 response is SDK-valid."""
+    """What Connexion's example builder returns for the 200 response is SDK-valid. (The
+    stateless backend builds responses by the stateful backend's rules instead:
+    ``tests/stateless`` checks those.)"""
     spec = _load_spec()
     resolved = _resolved_spec()
     path, op = _operation(spec, operation_id)

@@ -139,6 +139,29 @@ def test_load_looks_beside_the_test_file(vsmock, openai_client):
     assert len(openai_client.vector_stores.list().data) == 1
     with pytest.raises(FileNotFoundError, match="no-such.json"):
         vsmock.load("no-such.json")
+
+
+def test_a_scripted_response_keeps_its_citations(vsmock, openai_client):
+    file = openai_client.files.create(file=DOC, purpose="assistants")
+    store = openai_client.vector_stores.create(name="kb", file_ids=[file.id])
+    assert vsmock.script_response("Cheese.", count=2) == [{"text": "Cheese.", "count": 2}]
+    response = openai_client.responses.create(
+        model="gpt-4.1-mini",
+        input="What is the moon made of?",
+        tools=[{"type": "file_search", "vector_store_ids": [store.id]}],
+    )
+    assert response.output_text == "Cheese."
+    (citation,) = response.output[1].content[0].annotations
+    assert (citation.file_id, citation.index) == (file.id, len("Cheese."))
+    assert vsmock.scripted_responses() == [{"text": "Cheese.", "count": 1}]
+    with pytest.raises(ValueError, match="count"):
+        vsmock.script_response("x", count=0)
+
+
+def test_scripted_responses_do_not_outlive_their_test(vsmock, openai_client):
+    assert vsmock.scripted_responses() == []
+    answer = openai_client.responses.create(model="m", input="hi")
+    assert "no file_search tool" in answer.output_text
 """
 
 ASYNC = """
@@ -168,7 +191,7 @@ def test_fixtures_marker_and_async_client(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_vsmock_user_suite=FIXTURES_AND_MARKER, test_vsmock_async_suite=ASYNC)
     (pytester.path / "fixtures").mkdir()
     result = pytester.runpytest(*QUIET)
-    result.assert_outcomes(passed=13)
+    result.assert_outcomes(passed=15)
 
 
 SERVER_ERRORS = """

@@ -2,16 +2,20 @@
 returns what the upstream answered, and reports what breaks openapi.yaml either way.
 
 Upstreams here: a second vsmock (stateful), and a small tampered app whose answers break
-the contract (and which echoes what it received, to check what the proxy forwarded).
+the contract (and which echoes what it received, to check what the proxy forwarded); its
+``POST /v1/responses`` streams events, some of them broken.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import json
 import re
 import subprocess
 import sys
+import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
@@ -24,6 +28,7 @@ from starlette.types import Receive, Scope, Send
 from vsmock.http.app import create_app
 from vsmock.http.uvicorn_adapter import ThreadedServer, running
 from vsmock.proxy.forwarding import Exchange, ProxyApp, create_proxy_app
+from vsmock.scenarios import bodies
 
 SECRET = "sk-live-DO-NOT-LEAK-1234567890"
 TAMPERED_STORE = {
@@ -44,6 +49,64 @@ FILE_LIST: dict[str, Any] = {
     "last_id": None,
     "has_more": False,
 }
+QUESTION = "How many days do I have to return an item?"
+
+
+def delta(sequence_number: int | None, text: str) -> dict[str, Any]:
+    event: dict[str, Any] = {
+        "type": "response.output_text.delta",
+        "sequence_number": sequence_number,
+        "item_id": "msg_1",
+        "output_index": 0,
+        "content_index": 0,
+        "delta": text,
+        "logprobs": [],
+    }
+    if sequence_number is None:
+        del event["sequence_number"]
+    return event
+
+
+def sse(name: str, data: Any, end: str = "\n") -> bytes:
+    text = data if isinstance(data, str) else json.dumps(data, ensure_ascii=False)
+    return f"event: {name}{end}data: {text}{end}{end}".encode()
+
+
+# What the tampered upstream streams, in two parts: the second waits until the test has
+# read the first through the proxy (RELEASE), so a proxy that held the stream back would
+# keep the upstream waiting (RELEASED_IN_TIME turns False).
+FIRST_PART = [sse("response.output_text.delta", delta(None, "Thirty"))]  # no sequence_number
+SECOND_PART = [
+    b": keep-alive\n\n",
+    sse("response.output_text.delta", "not json"),
+    sse("response.output_text.delta", delta(2, " days (30 × 24 h)")),
+    sse("response.output_text.delta", delta(3, "."), end="\r\n"),
+    sse("response.output_text.done", delta(4, "")),  # named for another type than its data
+    b"event: response.in_progress\n\n",  # no data
+    sse("response.reasoning.delta", {"type": "response.reasoning.delta", "sequence_number": 6}),
+    b"event: response.completed\ndata: {",  # the stream ends inside this event
+]
+RELEASE = threading.Event()
+RELEASED_IN_TIME: list[bool] = []
+
+
+async def stream_events(send: Send) -> None:
+    await send(
+        {
+            "type": "http.response.start",
+            "status": 200,
+            "headers": [(b"content-type", b"text/event-stream; charset=utf-8")],
+        }
+    )
+    for piece in FIRST_PART:
+        await send({"type": "http.response.body", "body": piece, "more_body": True})
+    deadline = time.monotonic() + 4
+    while not RELEASE.is_set() and time.monotonic() < deadline:
+        await asyncio.sleep(0.005)
+    RELEASED_IN_TIME.append(RELEASE.is_set())
+    for byte in b"".join(SECOND_PART):  # cut anywhere: inside a CRLF, inside a character
+        await send({"type": "http.response.body", "body": bytes([byte]), "more_body": True})
+    await send({"type": "http.response.body", "body": b"", "more_body": False})
 
 
 async def tampered(scope: Scope, receive: Receive, send: Send) -> None:
@@ -59,6 +122,9 @@ async def tampered(scope: Scope, receive: Receive, send: Send) -> None:
     headers = {k.decode(): v.decode() for k, v in scope["headers"]}
     status, media, payload = 200, "application/json", b""
     path = scope["path"]
+    if path == "/v1/responses" and scope["method"] == "POST":
+        await stream_events(send)
+        return
     if path == "/v1/vector_stores/vs_tampered":
         payload = json.dumps(TAMPERED_STORE).encode()
     elif path == "/v1/files" and scope["method"] == "GET":
@@ -326,3 +392,126 @@ def test_the_cli_summarises_violations_on_shutdown_without_the_key(
     assert "vsmock: 4 contract violation(s)" in output, output
     assert "response getVectorStore  file_counts  required" in output, output
     assert SECRET not in "".join(seen) + output
+
+
+def test_the_responses_api_works_through_the_proxy_and_reports_nothing(
+    proxy: ThreadedServer,
+) -> None:
+    client = sdk(proxy)
+    app = proxy.app
+    assert isinstance(app, ProxyApp)
+    seen: list[Exchange] = []
+    app.listeners.append(seen.append)
+    try:
+        text = b"# Returns\n\nReturns are accepted within 30 days of delivery."
+        upload = client.files.create(file=("returns.md", text), purpose="assistants")
+        store = client.vector_stores.create(file_ids=[upload.id])
+        ask: Any = {
+            "model": "gpt-4.1-mini",
+            "input": QUESTION,
+            "tools": [{"type": "file_search", "vector_store_ids": [store.id]}],
+            "include": ["file_search_call.results"],
+        }
+        answer = client.responses.create(**ask)
+        events = list(client.responses.create(**ask, stream=True))
+        replayed = list(client.responses.retrieve(answer.id, stream=True))
+        fetched = client.responses.retrieve(answer.id, include=ask["include"])
+        items = client.responses.input_items.list(answer.id)
+        client.responses.delete(answer.id)
+    finally:
+        app.listeners.remove(seen.append)
+
+    assert "30 days" in answer.output_text
+    call = next(item for item in fetched.output if item.type == "file_search_call")
+    assert call.results and call.results[0].file_id == upload.id  # include[] was understood
+    assert fetched.output_text == answer.output_text
+    assert [e.sequence_number for e in events] == list(range(len(events)))
+    assert (events[0].type, events[-1].type) == ("response.created", "response.completed")
+    assert [e.type for e in replayed] == [e.type for e in events]
+    assert [(i.type, i.content[0].text) for i in items.data] == [("message", QUESTION)]  # type: ignore[union-attr]
+    assert admin(proxy, "GET", "/violations")["data"] == []
+
+    journal = admin(proxy, "GET", "/requests")["data"]
+    queries = [e["query"] for e in journal if e["method"] == "GET"]
+    assert any("include%5B%5D=" in q or "include[]=" in q for q in queries)  # as the SDK sent it
+    streamed = [e for e in seen if e.response_headers["content-type"].startswith("text/event")]
+    assert len(streamed) == 2
+    body, encoding = bodies.encode(
+        streamed[0].response_body, streamed[0].response_headers["content-type"]
+    )
+    assert encoding == bodies.TEXT  # a recording keeps the events as text
+    assert body.startswith("event: response.created\ndata: {")
+    assert body.endswith("}\n\n") and "event: response.completed\n" in body
+
+
+def test_include_arrays_are_checked_as_the_server_reads_them_and_forwarded_as_sent(
+    bad_proxy: ThreadedServer,
+) -> None:
+    queries = [
+        "include[]=file_search_call.results&stream=false",
+        "include%5B%5D=file_search_call.results&include%5b%5d=bogus",
+        "include[]=nonsense",
+    ]
+    with httpx.Client(base_url=bad_proxy.base_url, headers={"Authorization": "Bearer k"}) as http:
+        echoed = [http.get(f"/responses/resp_1?{query}").json() for query in queries]
+    assert [e["query"] for e in echoed] == queries
+    found = [
+        v for v in admin(bad_proxy, "GET", "/violations")["data"] if v["direction"] == "request"
+    ]
+    assert [(v["operation"], v["parameter"], v["rule"], v["value"]) for v in found] == [
+        ("getResponse", "include[1]", "invalid_value", ["file_search_call.results", "bogus"]),
+        ("getResponse", "include[0]", "invalid_value", ["nonsense"]),
+    ]
+
+
+def test_a_streamed_answer_is_relayed_as_it_comes_and_each_event_is_checked(
+    bad_proxy: ThreadedServer,
+) -> None:
+    RELEASE.clear()
+    RELEASED_IN_TIME.clear()
+    ask = {"model": "gpt-4.1-mini", "input": QUESTION, "stream": True}
+    received = b""
+    early: list[Any] = []
+    headers = {"Authorization": "Bearer k"}
+    url = f"{bad_proxy.base_url}/responses"
+    with httpx.stream("POST", url, json=ask, headers=headers, timeout=10) as answer:
+        assert answer.status_code == 200
+        assert answer.headers["content-type"] == "text/event-stream; charset=utf-8"
+        for piece in answer.iter_bytes():
+            received += piece
+            if not RELEASE.is_set() and received.endswith(b"\n\n"):
+                # the first event is here while the upstream still waits, and so is its
+                # violation
+                early = admin(bad_proxy, "GET", "/violations")["data"]
+                RELEASE.set()
+    assert RELEASED_IN_TIME == [True]
+    assert received == b"".join(FIRST_PART + SECOND_PART)  # relayed as it came
+
+    assert [(v["parameter"], v["rule"]) for v in early] == [("sequence_number", "required")]
+    found = admin(bad_proxy, "GET", "/violations")["data"]
+    assert all(
+        (v["direction"], v["operation"], v["path"])
+        == ("response", "createResponse", "/v1/responses")
+        for v in found
+    )
+    by_rule = {v["rule"]: v for v in found}
+    assert [(v["parameter"], v["rule"]) for v in found] == [
+        ("sequence_number", "required"),
+        (None, "invalid_json"),
+        ("type", "event_name"),
+        (None, "missing_data"),
+        ("type", "enum"),  # not a type the contract knows
+        (None, "incomplete_event"),
+    ]
+    assert by_rule["required"]["message"].startswith(
+        "Server-sent event 0 (response.output_text.delta) does not conform to openapi.yaml"
+    )
+    assert (
+        "server-sent event 1 (response.output_text.delta) is not JSON"
+        in (by_rule["invalid_json"]["message"])
+    )
+    assert by_rule["invalid_json"]["value"] == "not json"
+    assert by_rule["event_name"]["message"] == (
+        "Server-sent event 4 is named 'response.output_text.done' but its data's type is "
+        "'response.output_text.delta'."
+    )

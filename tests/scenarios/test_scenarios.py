@@ -237,9 +237,9 @@ def test_multipart_bodies_rebuild_byte_for_byte() -> None:
 # -- the recorded demos ---------------------------------------------------------------------------
 
 
-def test_there_are_three_recorded_demos() -> None:
+def test_there_are_four_recorded_demos() -> None:
     names = {path.stem for path in SCENARIOS.glob("*.json")}
-    assert {"support-faq", "batch-ingest", "filtered-search"} <= names
+    assert {"support-faq", "batch-ingest", "filtered-search", "support-bot"} <= names
 
 
 @pytest.mark.parametrize("path", sorted(SCENARIOS.glob("*.json")), ids=lambda p: p.stem)

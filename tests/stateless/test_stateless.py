@@ -148,10 +148,36 @@ PLACEHOLDERS: dict[str, tuple[str, str, dict[str, Any], set[tuple[str, str]]]] =
             ("limit", "integer_below_min_value"),
         },
     ),
+    "createResponse": (
+        "POST",
+        "/responses",
+        {"json": {}},
+        {("model", "missing_required_parameter")},
+    ),
+    "getResponse": (
+        "GET",
+        "/responses/resp_677efb5139a88190b512bc3fef8e535d",
+        {"params": {"include[]": "file_search_call.results", "include_obfuscation": "true"}},
+        set(),
+    ),
+    "deleteResponse": ("DELETE", "/responses/resp_677efb5139a88190b512bc3fef8e535d", {}, set()),
+    "listInputItems": (
+        "GET",
+        "/responses/response_id/input_items",
+        {
+            "params": {
+                "after": "after",
+                "limit": 0,
+                "order": "asc",
+                "include[]": "reasoning.encrypted_content",
+            }
+        },
+        {("response_id", "invalid_value"), ("limit", "integer_below_min_value")},
+    ),
 }
 
 # Requests that keep the contract, under /v1: none may be reported.
-VS, FILE, BATCH = "vs_abc123", "file-abc123", "vsfb_abc123"
+VS, FILE, BATCH, RESPONSE = "vs_abc123", "file-abc123", "vsfb_abc123", "resp_abc123"
 CONFORMING: dict[str, tuple[str, str, dict[str, Any]]] = {
     "listFiles": ("GET", "/v1/files", {"params": {"limit": 5, "purpose": "assistants"}}),
     "createFile": ("POST", "/v1/files", UPLOAD),
@@ -210,6 +236,25 @@ CONFORMING: dict[str, tuple[str, str, dict[str, Any]]] = {
         f"/v1/vector_stores/{VS}/file_batches/{BATCH}/files",
         {"params": {"limit": 20}},
     ),
+    "createResponse": (
+        "POST",
+        "/v1/responses",
+        {
+            "json": {
+                "model": "gpt-4.1-mini",
+                "input": "How long do I have to return an item?",
+                "tools": [{"type": "file_search", "vector_store_ids": [VS]}],
+                "include": ["file_search_call.results"],
+            }
+        },
+    ),
+    "getResponse": (
+        "GET",
+        f"/v1/responses/{RESPONSE}",
+        {"params": {"include[]": "file_search_call.results"}},
+    ),
+    "deleteResponse": ("DELETE", f"/v1/responses/{RESPONSE}", {}),
+    "listInputItems": ("GET", f"/v1/responses/{RESPONSE}/input_items", {"params": {"limit": 5}}),
 }
 
 
@@ -268,7 +313,7 @@ def strict(strict_server: ThreadedServer) -> Iterator[httpx.Client]:
 
 def test_the_tables_cover_every_operation() -> None:
     assert set(PLACEHOLDERS) == set(OPERATIONS) == set(CONFORMING)
-    assert len(OPERATIONS) == 21
+    assert len(OPERATIONS) == 25
 
 
 @pytest.mark.parametrize("operation_id", sorted(OPERATIONS))

@@ -42,7 +42,7 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
-from oracle_model import DAY, Expected, Model, Store
+from oracle_model import DAY, Expected, Model, Store, StoredResponse
 
 from vsmock.http.app import create_app
 from vsmock.http.uvicorn_adapter import ThreadedServer
@@ -81,6 +81,8 @@ WORDS = [
     "battery",
 ]
 TOPICS = ["returns", "shipping", "billing"]
+RESULTS = ["file_search_call.results"]
+MAX_RESPONSES = 4
 MAX_FILES, MAX_STORES = 8, 4
 
 
@@ -173,6 +175,15 @@ def document(rng: random.Random, kind: str) -> tuple[str, bytes, str]:
     if kind == "binary":
         return f"image-{n}.png", b"\x89PNG\r\n\x1a\n" + rng.randbytes(64), "unsupported_file"
     return f"empty-{n}.txt", b"", "invalid_file"
+
+
+def without_results(response: dict[str, Any]) -> dict[str, Any]:
+    """A response as a read without ``include`` shows it."""
+    output = [
+        {**item, "results": None} if item["type"] == "file_search_call" else item
+        for item in response["output"]
+    ]
+    return {**response, "output": output}
 
 
 def shown_vsf(vsf: Any) -> dict[str, Any]:
@@ -410,9 +421,103 @@ class Oracle(RuleBasedStateMachine):
 
     # -- search --------------------------------------------------------------------------------
     @precondition(lambda self: self.model.stores)
-    @rule(data=st.data())
-    def search(self, data: st.DataObject) -> None:
+    @rule(data=st.data(), later=st.sampled_from([0, 60]))
+    def search(self, data: st.DataObject, later: int) -> None:
+        self.advance_clock(later)  # the reads after each step search every store at "now"
         self.search_one(self.pick_store(data), data.draw(st.randoms(use_true_random=False)))
+
+    # -- responses (the file_search tool) ------------------------------------------------------
+    def pick_response(self, data: st.DataObject) -> str:
+        known = sorted(self.model.responses)
+        gone = sorted(i for i in self.model.seen if i.startswith("resp_") and i not in known)
+        return data.draw(st.sampled_from((known + gone[:1]) or ["resp_none"]))
+
+    @precondition(lambda self: len(self.model.responses) < MAX_RESPONSES)
+    @rule(
+        data=st.data(),
+        searched=st.integers(0, 2),
+        chained=st.booleans(),
+        kept=st.booleans(),
+        include=st.booleans(),
+        later=st.sampled_from([0, 60]),
+    )
+    def create_response(
+        self,
+        data: st.DataObject,
+        searched: int,
+        chained: bool,
+        kept: bool,
+        include: bool,
+        later: int,
+    ) -> None:
+        self.advance_clock(later)  # so that the activity a search records shows
+        has_stores = any(i.startswith("vs_") for i in self.model.seen)
+        store_ids = [self.pick_store(data) for _ in range(searched)] if has_stores else []
+        previous = self.pick_response(data) if chained else None
+        query = " ".join(data.draw(st.lists(st.sampled_from(WORDS), min_size=1, max_size=4)))
+        body: dict[str, Any] = {"model": "gpt-4.1-mini", "input": query, "store": kept}
+        if store_ids:
+            body["tools"] = [{"type": "file_search", "vector_store_ids": store_ids}]
+        if previous is not None:
+            body["previous_response_id"] = previous
+        if include:
+            body["include"] = RESULTS
+        result = call(
+            lambda: self.model.create_response(store_ids, previous),
+            lambda: self.client.responses.create(**body),
+        )
+        if result is None:
+            return
+        chain, response = result
+        got = response.model_dump(mode="json")
+        for object_id in [got["id"], *(item["id"] for item in got["output"])]:
+            self.model.adopt(object_id)
+        assert got["previous_response_id"] == previous and got["status"] == "completed"
+        kinds = [item["type"] for item in got["output"]]
+        assert kinds == (["file_search_call"] if store_ids else []) + ["message"]
+        full = got
+        if kept:  # learn the new input message's id; hold every later read to what was made
+            items = [i.id for i in self.client.responses.input_items.list(got["id"], order="asc")]
+            assert items[:-1] == chain
+            self.model.adopt(items[-1])
+            if not include:
+                shown = self.client.responses.retrieve(got["id"], include=RESULTS)
+                full = shown.model_dump(mode="json")
+            self.model.keep_response(StoredResponse(got["id"], full, items))
+        assert without_results(full) == without_results(got)
+        if store_ids:
+            search = full["output"][0]
+            assert search["queries"] == [query]
+            self.check_results(store_ids, search["results"] if (kept or include) else None)
+            cited = {a["file_id"] for a in full["output"][1]["content"][0]["annotations"]}
+            if search["results"] is not None:
+                assert cited <= {r["file_id"] for r in search["results"]}
+
+    def check_results(self, store_ids: list[str], results: list[Any] | None) -> None:
+        """Chunks of completed files of the stores searched, best first, at most 10."""
+        if results is None:
+            return
+        assert len(results) <= 10
+        scores = [r["score"] for r in results]
+        assert scores == sorted(scores, reverse=True) and all(0 < x <= 1 for x in scores)
+        for item in results:
+            owners = [
+                vsf
+                for store_id in store_ids
+                if (vsf := self.model.stores[store_id].files.get(item["file_id"])) is not None
+            ]
+            assert owners and all(vsf.status == "completed" for vsf in owners), item
+            assert item["filename"] == self.model.files[item["file_id"]].filename
+            assert (item["attributes"] or {}) in [(vsf.attributes or {}) for vsf in owners]
+
+    @precondition(lambda self: any(i.startswith("resp_") for i in self.model.seen))
+    @rule(data=st.data())
+    def delete_response(self, data: st.DataObject) -> None:
+        response_id = self.pick_response(data)
+        call(
+            lambda: self.model.delete_response(response_id),
+            lambda: self.client.responses.delete(response_id),
+        )
 
     # -- the world around ----------------------------------------------------------------------
     @rule(seconds=st.sampled_from([0, 1, 60, DAY]))
@@ -475,6 +580,24 @@ class Oracle(RuleBasedStateMachine):
                 assert ids == want_ids
         for store in list(self.model.ordered_stores()):
             self.search_one(store.id, self.rng)
+        self.check_responses()
+
+    def check_responses(self) -> None:
+        """Every stored response reads back as made, with and without its results, with the
+        input items it was made from; the ones deleted or never kept are 404s."""
+        for response in self.model.responses.values():
+            shown = self.client.responses.retrieve(response.id, include=RESULTS)
+            assert shown.model_dump(mode="json") == response.body
+            plain = self.client.responses.retrieve(response.id).model_dump(mode="json")
+            assert plain == without_results(response.body)
+            items = self.client.responses.input_items.list(response.id, order="asc")
+            assert [item.id for item in items] == response.input_ids
+        gone = sorted(i for i in self.model.seen if i.startswith("resp_"))
+        for response_id in [i for i in gone if i not in self.model.responses][:2]:
+            call(
+                lambda response_id=response_id: self.model.response(response_id),  # type: ignore[misc]
+                lambda response_id=response_id: self.client.responses.retrieve(response_id),  # type: ignore[misc]
+            )
 
     def check_files(self) -> None:
         files = self.model.ordered_files()

@@ -838,7 +838,12 @@ def test_hostile_file_names_are_stored_safely_and_echoed_intact(tmp_path: Path) 
 # ----------------------------------------------------------------------------- security
 def _operations(spec_path: Path) -> list[tuple[str, str]]:
     spec = yaml.safe_load(spec_path.read_text())
-    ids = {"vector_store_id": "vs_abc123", "file_id": "file-abc123", "batch_id": "vsfb_abc123"}
+    ids = {
+        "vector_store_id": "vs_abc123",
+        "file_id": "file-abc123",
+        "batch_id": "vsfb_abc123",
+        "response_id": "resp_abc123",
+    }
     found = []
     for path, item in spec["paths"].items():
         for method in item:
@@ -852,7 +857,7 @@ ADMIN_OPERATIONS = _operations(ROOT / "vsmock" / "contract" / "admin.yaml")
 
 
 def test_every_contract_operation_is_checked() -> None:
-    assert len(API_OPERATIONS) == 21
+    assert len(API_OPERATIONS) == 25
     assert len(ADMIN_OPERATIONS) >= 10
 
 

@@ -21,6 +21,7 @@ from typing import Any, BinaryIO, Protocol
 
 from vsmock.backend.processing import Processing
 from vsmock.contract.json_types import JsonObject
+from vsmock.control.replies import ScriptedReplies
 
 
 class Operations(Protocol):
@@ -28,6 +29,7 @@ class Operations(Protocol):
 
     lock: threading.RLock  # held while an operation runs
     processing: Processing  # how newly attached files are processed
+    replies: ScriptedReplies  # the texts the next responses answer with
 
     # -- the Files API -------------------------------------------------------------------------
     def list_files(
@@ -125,6 +127,27 @@ class Operations(Protocol):
         filter: str | None = None,
     ) -> JsonObject: ...
 
+    # -- the Responses API (the file_search tool) --------------------------------------------
+    def create_response(self, *, body: JsonObject) -> JsonObject:
+        """The response as made; with ``body["stream"]`` the HTTP layer streams it."""
+        ...
+
+    def get_response(self, *, response_id: str, include: list[str] | None = None) -> JsonObject:
+        """(``stream``, ``starting_after`` and ``include_obfuscation`` are the HTTP layer's.)"""
+        ...
+
+    def delete_response(self, *, response_id: str) -> JsonObject: ...
+
+    def list_input_items(
+        self,
+        *,
+        response_id: str,
+        limit: int = 20,
+        order: str = "desc",
+        after: str | None = None,
+        include: list[str] | None = None,
+    ) -> JsonObject: ...
+
     # -- the server's own ----------------------------------------------------------------------
     def runs_long(self, operation: str, arguments: Mapping[str, Any]) -> bool:
         """Whether ``operation`` (a method name above) with these arguments may take long
@@ -132,7 +155,7 @@ class Operations(Protocol):
         ...
 
     def reset(self) -> None:
-        """Forget every object (and processing settings)."""
+        """Forget every object (and processing settings, and scripted replies)."""
         ...
 
     def close(self) -> None:

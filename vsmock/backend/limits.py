@@ -20,7 +20,12 @@ AUTO_CHUNKING = (800, 400)
 MIN_CHUNK, MAX_CHUNK = 100, 4096
 
 _ID_CHARS = re.compile(r"[A-Za-z0-9_-]+")
-PREFIXES = {"vector_store_id": "vs_", "batch_id": "vsfb_", "file_id": "file-"}
+PREFIXES = {
+    "vector_store_id": "vs_",
+    "batch_id": "vsfb_",
+    "file_id": "file-",
+    "response_id": "resp_",
+}
 
 
 def id_error(param: str, value: str) -> InvalidRequest | None:

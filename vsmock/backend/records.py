@@ -1,7 +1,8 @@
 """The stored records: their tables and shapes, checked whenever they are read from disk.
 
 Tables: ``files``, ``vector_stores``, ``vector_store_files:{vs_id}`` and
-``file_batches:{vs_id}`` (one pair per store), ``meta`` (the id source's positions). A
+``file_batches:{vs_id}`` (one pair per store), ``responses`` (the Responses API's stored
+responses), ``meta`` (the id source's positions). A
 record that does not have its table's shape was damaged on disk: startup stops and names
 the file and the line (``storage/tinydb_adapter.py``).
 """
@@ -19,6 +20,7 @@ FILES = "files"
 STORES = "vector_stores"
 VECTOR_STORE_FILES = "vector_store_files"
 FILE_BATCHES = "file_batches"
+RESPONSES = "responses"
 META = "meta"
 MAX_POSITION = 10_000_000
 
@@ -131,6 +133,30 @@ SHAPES: dict[str, JsonObject] = {
             "seq": _INT,
             "file_ids": {"type": "array", "items": _STRING},
             "cancelled": {"type": "boolean"},
+        },
+    },
+    RESPONSES: {
+        # the response as made (search results kept: ``include`` picks what a read shows)
+        # and the input items it was made from (the chain of previous responses included)
+        "required": ["id", "seq", "response", "input_items"],
+        "properties": {
+            "id": _STRING,
+            "seq": _INT,
+            "response": {
+                "type": "object",
+                "required": ["id", "object", "created_at", "status", "output"],
+                "properties": {
+                    "id": _STRING,
+                    "object": {"const": "response"},
+                    "created_at": _INT,
+                    "status": _STRING,
+                    "output": {"type": "array", "items": {"type": "object"}},
+                },
+            },
+            "input_items": {
+                "type": "array",
+                "items": {"type": "object", "required": ["id", "type"]},
+            },
         },
     },
     META: {

@@ -38,6 +38,7 @@ from vsmock.backend.records import (
 from vsmock.contract.json_types import JsonObject
 from vsmock.control.clock import Clock
 from vsmock.control.ids import OBJECT_KINDS, IdSource
+from vsmock.control.replies import ScriptedReplies
 from vsmock.errors import (
     AttachedFileNotFound,
     FileNotFound,
@@ -104,6 +105,7 @@ class BackendState:
         self.clock = clock
         self.ids = ids
         self.lock = threading.RLock()
+        self.replies = ScriptedReplies()
         self._changes: Changes | None = None
         self.db = Database(settings.data_dir, fsync=settings.fsync, check=records.check)
         try:
@@ -148,7 +150,7 @@ class BackendState:
             self._file_changed(old, new)
         elif kind == STORES:
             self._store_changed(old, new)
-        elif kind == records.FILE_BATCHES and new is not None:
+        elif kind in (records.FILE_BATCHES, records.RESPONSES) and new is not None:
             self._bump_seq(new["seq"])
 
     def _file_changed(self, old: Mapping[str, Any] | None, new: Record | None) -> None:
@@ -297,6 +299,8 @@ class BackendState:
                 self._vsf_changed(None, dict(vsf))
             for batch in self.batch_table(vs_id).values():
                 self._bump_seq(batch["seq"])
+        for response in self.db.table(records.RESPONSES).values():
+            self._bump_seq(response["seq"])
 
     def _stored(self, table: str, key: str) -> Record:
         record = self.db.table(table).stored(key)
@@ -439,11 +443,30 @@ class BackendState:
             query = body.get("query")
             texts = [query] if isinstance(query, str) else query if isinstance(query, list) else []
             chars = sum(len(t) for t in texts if isinstance(t, str))
-            index = self._indexes.get(str(arguments.get("vector_store_id")))
-            return chars > LONG_QUERY_CHARS or (
-                index is not None and len(index) > LONG_SEARCH_CHUNKS
+            return chars > LONG_QUERY_CHARS or self._searches_long(
+                [arguments.get("vector_store_id")]
+            )
+        if operation == "create_response":  # large stores to search, a long input or chain
+            tools = body.get("tools")
+            stores = [
+                vs_id
+                for tool in (tools if isinstance(tools, list) else [])
+                if isinstance(tool, dict) and isinstance(tool.get("vector_store_ids"), list)
+                for vs_id in tool["vector_store_ids"]
+            ]
+            long_input = len(str(body.get("input") or "")) > LONG_QUERY_CHARS
+            return (
+                long_input or bool(body.get("previous_response_id")) or self._searches_long(stores)
             )
         return False
+
+    def _searches_long(self, store_ids: Iterable[Any]) -> bool:
+        """Whether the indexes of these stores hold more chunks than a quick search reads."""
+        total = 0
+        for vs_id in store_ids:
+            index = self._indexes.get(str(vs_id))
+            total += len(index) if index is not None else 0
+        return total > LONG_SEARCH_CHUNKS
 
     def _vsf(self, vs_id: str, file_id: str) -> Record:
         rec = self.changes.get(vsf_table(vs_id), file_id)
@@ -591,6 +614,7 @@ class BackendState:
             self.processing = Processing(
                 self.settings.processing_polls, self.settings.processing_seconds
             )
+            self.replies.clear()
             self._init_views()
 
     def close(self) -> None:

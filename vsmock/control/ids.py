@@ -2,7 +2,8 @@
 
 Each kind of id has its own stream derived from the seed, so adding a request
 (which consumes a request id) never shifts the ids of objects, and a seed
-always yields the same sequence of ``vs_…``, ``file-…`` and ``vsfb_…`` ids.
+always yields the same sequence of ``vs_…``, ``file-…``, ``vsfb_…``, ``resp_…``, ``fs_…``
+and ``msg_…`` ids.
 
 How far each stream has gone (:meth:`IdSource.positions`) is kept with the state
 (``backend/state.py``), so a server restarted on the same data directory with the same
@@ -25,6 +26,9 @@ KINDS: dict[str, tuple[str, str, int]] = {
     "vector_store": ("vs_", _HEX, 32),
     "file": ("file-", _BASE62, 22),
     "batch": ("vsfb_", _HEX, 32),
+    "response": ("resp_", _HEX, 50),
+    "file_search_call": ("fs_", _HEX, 50),
+    "message": ("msg_", _HEX, 50),
     "request": ("req_", _HEX, 32),
 }
 # The kinds whose ids name stored objects (request ids are per request, never stored).

@@ -79,6 +79,11 @@ def add_fault(rt: Runtime, body: JsonObject) -> list[JsonObject]:
     return _applied("inject_fault()", lambda: shared.add_fault(rt, body))
 
 
+def add_reply(rt: Runtime, body: JsonObject) -> list[JsonObject]:
+    check("/responses", "post", body, "script_response()")
+    return _applied("script_response()", lambda: shared.add_reply(rt, body))
+
+
 clock = shared.clock
 processing = shared.processing
 requests = shared.requests

@@ -171,6 +171,21 @@ class Vsmock:
         """Disarm every fault (``DELETE /__admin/faults``)."""
         self.runtime.faults.clear()
 
+    # -- scripted replies ------------------------------------------------------------------------
+    def script_response(self, text: str, count: int = 1) -> list[JsonObject]:
+        """Answer the next ``count`` responses (``POST /responses``, after the replies
+        already queued) with ``text`` (``POST /__admin/responses``). Their citations are
+        still those of the retrieval, at the end of the text. Returns the queue."""
+        return controls.add_reply(self.runtime, {"text": text, "count": count})
+
+    def scripted_responses(self) -> list[JsonObject]:
+        """The scripted replies waiting, head first (``GET /__admin/responses``)."""
+        return self.runtime.backend.replies.list()
+
+    def clear_scripted_responses(self) -> None:
+        """Forget the scripted replies waiting (``DELETE /__admin/responses``)."""
+        self.runtime.backend.replies.clear()
+
     # -- what happened -------------------------------------------------------------------------
     def requests(self) -> list[JsonObject]:
         """The API requests of this test, oldest first (``GET /__admin/requests``).

@@ -8,6 +8,11 @@ response against the schema of its operation and status. Violations land in
 ``GET /__admin/violations`` (``direction`` ``request`` or ``response``) and are
 summarised on shutdown. Nothing is refused and nothing is rewritten.
 
+An answer declared as ``text/event-stream`` (a streamed response) is relayed as each piece
+arrives, and every server-sent event in it is checked as it completes: its data must be
+one JSON value conforming to the schema the contract gives that media type (a
+``ResponseStreamEvent``), and its ``event:`` name, when there is one, its ``type``.
+
 Paths are accepted under ``/v1`` and at the root, and forwarded below the
 upstream URL, which should therefore include the API prefix
 (``https://api.openai.com/v1``, or another vsmock's ``http://127.0.0.1:8000/v1``).
@@ -20,6 +25,9 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import codecs
+import json
+import re
 import tempfile
 import weakref
 from collections.abc import AsyncIterator, Callable
@@ -31,23 +39,26 @@ from connexion.exceptions import ProblemException
 from connexion.middleware.main import ConnexionMiddleware
 from connexion.middleware.request_validation import RequestValidationMiddleware
 from connexion.middleware.routing import RoutingMiddleware
+from jsonschema.exceptions import ValidationError
 from starlette.exceptions import HTTPException
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from vsmock.contract import documents
 from vsmock.contract.json_types import JsonObject
+from vsmock.contract.schema_errors import param_path
 from vsmock.control.journal import RAW_BODY_CAP, safe_headers
 from vsmock.errors import APIError, BadGateway, InvalidRequest
 from vsmock.http.app import API_PREFIX, VsmockApp, api_options, connexion_app
 from vsmock.http.connexion_adapter import mount
 from vsmock.http.envelope import send_error
 from vsmock.http.middleware import ADMIN_PREFIX, is_admin
+from vsmock.http.middleware.admission import plain_array_names
 from vsmock.http.middleware.fault_injection import FaultInjection
 from vsmock.http.middleware.journaling import Journaling
 from vsmock.http.request_state import attach, request_info, request_state
 from vsmock.runtime import Runtime
 from vsmock.settings import Settings
-from vsmock.stateless.schemas import contract
+from vsmock.stateless.schemas import EVENT_STREAM, Contract, Finding, contract
 
 CHUNK = 64 * 1024
 SPOOL_IN_MEMORY = 1 << 20
@@ -67,6 +78,8 @@ HOP_BY_HOP = frozenset(
 )
 NOT_FORWARDED = HOP_BY_HOP | {"host", "content-length", "expect"}  # the body is already read
 NOT_RETURNED = HOP_BY_HOP | {"date", "server"}  # uvicorn sets its own
+MAX_STREAM_FINDINGS = 50  # per answer: a stream of thousands of bad deltas says it in 50
+MESSAGE_LIMIT = 300
 
 
 @dataclass
@@ -167,14 +180,14 @@ class ProxyApp:
                     ),
                 )
                 return
+            operation = _operation_id(routed)
             try:
-                kept, truncated, last = await self._relay(upstream, send)
+                kept, truncated, last = await self._relay(routed, operation, upstream, send)
             finally:
                 await upstream.aclose()
             # Checked and reported before the last piece of the answer is sent: once a client
             # has its answer, the violations and the exchange are there for it to see.
             try:
-                operation = _operation_id(routed)
                 self._check_response(routed, operation, upstream, kept, truncated)
                 self._notify(scope, operation, body, size, upstream, kept, truncated, violations)
             finally:
@@ -187,7 +200,8 @@ class ProxyApp:
         state = request_state(scope)
         assert state is not None
         holder = state.routed  # the probe shares the state: routing leaves its scope there
-        probe = dict(scope)
+        probe = dict(scope)  # read as the mock reads it (``include[]`` as ``include``);
+        probe["query_string"] = plain_array_names(scope.get("query_string", b""))  # sent as is
         try:
             await self._validation(probe, _replay(body, size), _discard)
         except (APIError, ProblemException, HTTPException) as exc:
@@ -227,9 +241,14 @@ class ProxyApp:
         content = _stream(body) if size else None
         return self.client().build_request(scope["method"], url, headers=headers, content=content)
 
-    async def _relay(self, upstream: httpx.Response, send: Send) -> tuple[bytes, bool, bytes]:
+    async def _relay(
+        self, routed: Scope, operation: str | None, upstream: httpx.Response, send: Send
+    ) -> tuple[bytes, bool, bytes]:
         """Send the upstream's answer on (decoded), all but its last piece, which is returned
-        with the body kept up to the cap (and whether it was cut)."""
+        with the body kept up to the cap (and whether it was cut).
+
+        An event stream is sent on piece by piece as it arrives, nothing held back (its end
+        is the empty last piece), and each of its events checked before it is sent."""
         encoded = "content-encoding" in upstream.headers
         headers = [
             (k.lower().encode("latin-1"), v.encode("latin-1"))
@@ -240,19 +259,36 @@ class ProxyApp:
         await send(
             {"type": "http.response.start", "status": upstream.status_code, "headers": headers}
         )
+        events = self._event_check(operation, upstream)
         kept: list[bytes] = []
         size, truncated = 0, False
         held = b""
-        async for piece in upstream.aiter_bytes(CHUNK):
+        # An event stream as it comes (``aiter_bytes(CHUNK)`` would gather 64 KiB first).
+        pieces = upstream.aiter_bytes() if events is not None else upstream.aiter_bytes(CHUNK)
+        async for piece in pieces:
             if size + len(piece) <= RAW_BODY_CAP:
                 kept.append(piece)
             else:
                 truncated = True
             size += len(piece)
+            if events is not None:
+                self._record(routed, events.feed(piece))
+                await send({"type": "http.response.body", "body": piece, "more_body": True})
+                continue
             if held:
                 await send({"type": "http.response.body", "body": held, "more_body": True})
             held = piece
+        if events is not None:
+            self._record(routed, events.close())
         return b"".join(kept), truncated, held
+
+    def _event_check(self, operation: str | None, upstream: httpx.Response) -> _EventCheck | None:
+        """A checker for the events of an answer the contract declares as an event stream."""
+        media = upstream.headers.get("content-type", "").split(";")[0].strip().lower()
+        if operation is None or media != EVENT_STREAM:
+            return None
+        schema = self.contract.event_data_schema(operation, upstream.status_code)
+        return _EventCheck(self.contract, schema) if schema else None
 
     def _check_response(
         self,
@@ -270,6 +306,9 @@ class ProxyApp:
             upstream.headers.get("content-type", ""),
             None if truncated else body,
         )
+        self._record(routed, findings)
+
+    def _record(self, routed: Scope, findings: list[Finding]) -> None:
         for finding in findings:
             self.runtime.violations.record(
                 request_info(routed),
@@ -382,6 +421,197 @@ def _validation_stack() -> ConnexionMiddleware:
 def _admin_app(runtime: Runtime) -> VsmockApp:
     """The admin API (admin.yaml) over the proxy's runtime."""
     return connexion_app(runtime)
+
+
+_EOL = re.compile(r"\r\n|\r|\n")
+
+
+@dataclass
+class _Event:
+    """One server-sent event: its position in the stream (from 0), ``event:`` name and data
+    (its ``data:`` lines joined; ``None`` when it has none)."""
+
+    number: int
+    name: str | None
+    data: str | None
+
+    def label(self) -> str:
+        return f"Server-sent event {self.number}" + (f" ({self.name})" if self.name else "")
+
+
+class _EventReader:
+    """Server-sent events out of a byte stream, as its pieces arrive (the WHATWG rules: UTF-8,
+    a leading BOM dropped, lines ending in CRLF, LF or CR, a blank line ending an event,
+    ``:`` a comment)."""
+
+    def __init__(self) -> None:
+        self._decoder = codecs.getincrementaldecoder("utf-8-sig")(errors="replace")
+        self._text = ""  # what is left of the stream after the last complete line
+        self._scanned = 0  # how much of it holds no line end
+        self._name: str | None = None
+        self._data: list[str] = []
+        self._fields = False
+        self._pending = 0  # characters of the event being read
+        self._count = 0
+
+    def feed(self, piece: bytes, final: bool = False) -> list[_Event]:
+        self._text += self._decoder.decode(piece, final)
+        events: list[_Event] = []
+        start = 0
+        for end in _EOL.finditer(self._text, self._scanned):
+            if end.group() == "\r" and end.end() == len(self._text) and not final:
+                break  # perhaps the first half of a CRLF
+            event = self._line(self._text[start : end.start()])
+            start = end.end()
+            if event is not None:
+                events.append(event)
+        self._text = self._text[start:]
+        self._scanned = max(len(self._text) - 1, 0)
+        return events
+
+    def pending(self) -> int:
+        """The size of the event being read (0 between events)."""
+        return self._pending + len(self._text)
+
+    def _line(self, line: str) -> _Event | None:
+        if not line:
+            if not self._fields:
+                return None
+            data = "\n".join(self._data) if self._data else None
+            event = _Event(self._count, self._name, data)
+            self._count += 1
+            self._name, self._data, self._fields, self._pending = None, [], False, 0
+            return event
+        if line.startswith(":"):
+            return None  # a comment (a keep-alive)
+        field, _, value = line.partition(":")
+        value = value.removeprefix(" ")
+        self._fields = True
+        self._pending += len(line) + 1
+        if field == "event":
+            self._name = value
+        elif field == "data":
+            self._data.append(value)
+        return None  # ``id``, ``retry`` and unknown fields: nothing to check
+
+
+class _EventCheck:
+    """Checks each event of a stream against the schema the contract gives its data. A
+    ``oneOf`` told apart by ``type`` is checked against the branch the event names, so a
+    finding says what is wrong in it rather than that no branch matched."""
+
+    def __init__(self, contract: Contract, schema: JsonObject):
+        self._contract = contract
+        self._schema = schema
+        self._branches: dict[str, JsonObject] = {}
+        for branch in schema.get("oneOf", []):
+            kinds = branch.get("properties", {}).get("type", {}).get("enum", [])
+            if len(kinds) == 1 and isinstance(kinds[0], str):
+                self._branches.setdefault(kinds[0], branch)
+        self._reader = _EventReader()
+        self._found = 0
+        self._stopped = False
+
+    def feed(self, piece: bytes) -> list[Finding]:
+        if self._stopped:
+            return []
+        findings: list[Finding] = []
+        for event in self._reader.feed(piece):
+            findings += self._check(event)
+        if self._reader.pending() > RAW_BODY_CAP:
+            self._stopped = True
+            findings.append(
+                Finding(
+                    None,
+                    "event_too_large",
+                    f"A server-sent event runs past {RAW_BODY_CAP} bytes without ending; "
+                    "the rest of the stream is not checked.",
+                )
+            )
+        return self._limited(findings)
+
+    def close(self) -> list[Finding]:
+        """What the end of the stream leaves: the events it completes, an event cut off."""
+        if self._stopped:
+            return []
+        events = self._reader.feed(b"", final=True)
+        findings = [finding for event in events for finding in self._check(event)]
+        if self._reader.pending():
+            findings.append(
+                Finding(
+                    None,
+                    "incomplete_event",
+                    "The stream ends inside a server-sent event (no blank line after it); "
+                    "a client drops it.",
+                )
+            )
+        return self._limited(findings)
+
+    def _limited(self, findings: list[Finding]) -> list[Finding]:
+        room = MAX_STREAM_FINDINGS - self._found
+        if len(findings) < room:
+            self._found += len(findings)
+            return findings
+        self._stopped = True
+        self._found = MAX_STREAM_FINDINGS
+        note = Finding(
+            None,
+            "too_many_violations",
+            f"{MAX_STREAM_FINDINGS} violations in one event stream; the rest is not checked.",
+        )
+        return [*findings[: room - 1], note]
+
+    def _check(self, event: _Event) -> list[Finding]:
+        if event.data is None:
+            return [Finding(None, "missing_data", f"{event.label()} has no data.", event.name)]
+        try:
+            document = json.loads(event.data)
+        except RecursionError:
+            message = f"The data of {_lower(event.label())} is nested too deeply to check."
+            return [Finding(None, "invalid_json", message)]
+        except ValueError as exc:
+            message = f"The data of {_lower(event.label())} is not JSON ({exc})."
+            return [Finding(None, "invalid_json", message, event.data)]
+        kind = document.get("type") if isinstance(document, dict) else None
+        schema = self._schema
+        if isinstance(kind, str) and self._branches:
+            if kind not in self._branches:
+                message = (
+                    f"{event.label()} has the type {kind!r}, which is not an event of openapi.yaml."
+                )
+                return [Finding("type", "enum", _shorten(message), kind)]
+            schema = self._branches[kind]
+        findings = [
+            Finding(
+                _failure_path(failure),
+                str(failure.validator),
+                _shorten(f"{event.label()} does not conform to openapi.yaml: {failure.message}"),
+                failure.instance,
+            )
+            for failure in self._contract.validator(schema).iter_errors(document)
+        ]
+        if event.name is not None and isinstance(kind, str) and event.name != kind:
+            message = (
+                f"Server-sent event {event.number} is named {event.name!r} but its data's "
+                f"type is {kind!r}."
+            )
+            findings.append(Finding("type", "event_name", message, event.name))
+        return findings
+
+
+def _failure_path(failure: ValidationError) -> str | None:
+    path = param_path(None, failure.absolute_path)
+    if failure.validator == "required" and "'" in failure.message:
+        return param_path(path, [failure.message.split("'")[1]])
+    return path
+
+
+def _lower(label: str) -> str:
+    return label[:1].lower() + label[1:]
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= MESSAGE_LIMIT else text[:MESSAGE_LIMIT] + "…"
 
 
 async def _spool(receive: Receive) -> tuple[IO[bytes], int]:

@@ -26,10 +26,20 @@ from vsmock.backend.interface import Operations, operation_id
 from vsmock.backend.limits import AUTO_CHUNKING, check_chunking, check_map, chunking_object
 from vsmock.backend.pagination import list_object
 from vsmock.backend.processing import Processing
-from vsmock.backend.store_search import search_queries
+from vsmock.backend.responses import (
+    DEFAULT_MAX_NUM_RESULTS,
+    answer,
+    file_search_tool,
+    input_items,
+    last_user_text,
+    rendered,
+    uses_tool,
+)
+from vsmock.backend.store_search import ChunkHit, search_queries
 from vsmock.contract.json_types import JsonObject
 from vsmock.control.clock import Clock
 from vsmock.control.ids import IdSource
+from vsmock.control.replies import ScriptedReplies
 from vsmock.control.violations import Violations
 from vsmock.errors import APIError, InvalidRequest
 from vsmock.search.filters import FilterError, validate_filter
@@ -51,6 +61,7 @@ class StatelessBackend:
         self.violations = violations
         self.lock = threading.RLock()
         self.processing = Processing(settings.processing_polls, settings.processing_seconds)
+        self.replies = ScriptedReplies()
         self.contract: Contract = contract()
         self._sample = _download_example(self.contract)
 
@@ -60,6 +71,7 @@ class StatelessBackend:
             self.processing = Processing(
                 self.settings.processing_polls, self.settings.processing_seconds
             )
+            self.replies.clear()
 
     def close(self) -> None:
         """Nothing to release: nothing is stored."""
@@ -372,6 +384,92 @@ class StatelessBackend:
         return self.list_vector_store_files(
             vector_store_id=vector_store_id, limit=limit, filter=filter
         )
+
+    # -- responses ------------------------------------------------------------------------------
+    def _example_hits(self, limit: int) -> list[ChunkHit]:
+        """The search results of the contract's example, as the file_search tool finds them."""
+        page = self.contract.example("VectorStoreSearchResultsPage")
+        hits = [
+            ChunkHit(
+                file_id=item["file_id"],
+                filename=item["filename"],
+                score=item["score"],
+                attributes=item.get("attributes") or {},
+                text=part["text"],
+            )
+            for item in page["data"]
+            for part in item["content"]
+        ]
+        return hits[:limit]
+
+    def _answer(self, body: JsonObject) -> JsonObject:
+        """The response to a request that conforms to the contract: the stateful backend's
+        rules, with the contract's example search results; no store is searched."""
+        tools = body.get("tools") or []
+        tool: JsonObject | None = None
+        searching = False
+
+        def check_tools() -> None:
+            nonlocal tool, searching
+            tool = file_search_tool(tools)
+            searching = uses_tool(tool, body.get("tool_choice"), body.get("max_tool_calls"))
+
+        if not self._checked(check_tools, tools):
+            tool, searching = None, False
+        items: list[JsonObject] = []
+
+        def check_input() -> None:
+            items.extend(input_items(body.get("input"), lambda: self.ids.new("message")))
+
+        self._checked(check_input, body.get("input"))
+        query = last_user_text(items)
+        limit = (tool or {}).get("max_num_results", DEFAULT_MAX_NUM_RESULTS)
+        return answer(
+            body,
+            items=items,
+            query=query,
+            hits=self._example_hits(limit) if tool is not None and searching else None,
+            tool=tool,
+            scripted=self.replies.take(),
+            new_id=self.ids.new,
+            now=self.clock.now(),
+            metadata=self._map("metadata", body.get("metadata"), "Metadata", strings_only=True),
+        )
+
+    def _example_request(self) -> JsonObject:
+        example: JsonObject = self.contract.example("CreateResponse")
+        return example
+
+    def create_response(self, *, body: Any) -> JsonObject:
+        body = _mapping(body)
+        if not self._conforms("CreateResponse", body):  # reported by request validation
+            body = {**self._example_request(), "stream": body.get("stream") is True}
+        return rendered(self._answer(body), body.get("include"))
+
+    def get_response(self, *, response_id: str, include: Any = None) -> JsonObject:
+        response = self._answer(self._example_request())
+        response["id"] = response_id
+        shown = (
+            include
+            if self._conforms(self._property("CreateResponse", "include"), include)
+            else None
+        )
+        return rendered(response, shown)
+
+    def delete_response(self, *, response_id: str) -> JsonObject:
+        return {"id": response_id, "object": "response", "deleted": True}
+
+    def list_input_items(
+        self,
+        *,
+        response_id: str,
+        limit: Any = 20,
+        order: Any = "desc",
+        after: Any = None,
+        include: Any = None,
+    ) -> JsonObject:
+        items = input_items(self._example_request()["input"], lambda: self.ids.new("message"))
+        return list_object(items[: _page_size(limit, default=20)], False)
 
 
 # -- request values, read defensively (in lenient mode anything may arrive) --------------------

@@ -24,6 +24,8 @@ from vsmock.contract.json_types import JsonObject
 from vsmock.contract.schema_errors import param_path
 
 JSON = "application/json"
+EVENT_STREAM = "text/event-stream"
+DATA_SCHEMA = "x-vsmock-data-schema"  # what an event's data holds (OpenAPI 3.0 cannot say)
 MAX_DEPTH = 8
 
 
@@ -62,6 +64,14 @@ class Contract:
         responses = self.operations[operation_id][2].get("responses", {})
         definition: JsonObject = responses.get(str(status)) or responses.get("default") or {}
         return definition
+
+    def event_data_schema(self, operation_id: str, status: int = 200) -> JsonObject | None:
+        """The schema of each event's ``data`` when the operation answers a stream of
+        server-sent events: the event object's ``x-vsmock-data-schema`` (None otherwise)."""
+        content = self.response_definition(operation_id, status).get("content", {})
+        event = content.get(EVENT_STREAM, {}).get("schema") or {}
+        name = event.get(DATA_SCHEMA)
+        return self.schema(name) if isinstance(name, str) else None
 
     def response_media_types(self, operation_id: str, status: int) -> list[str]:
         return list(self.response_definition(operation_id, status).get("content", {}))

@@ -4,9 +4,10 @@ same name (the operationId in snake case, ``backend/interface.py``).
 A handler is made from the interface's signature: Connexion hands it the operation's path
 and query parameters and body as keyword arguments (a parameter named like a Python builtin,
 such as ``filter``, arrives as ``filter_``), and it returns the backend's object as a 200
-(with the polling hint when something is in progress). The two operations that are more
-than JSON in and JSON out have their own handlers (``file_routes.py``), as has the admin
-API (``admin_routes.py``).
+(with the polling hint when something is in progress). The operations that are more than
+JSON in and JSON out have their own handlers: an upload and a download (``file_routes.py``),
+the responses that may be streamed (``response_routes.py``); so has the admin API
+(``admin_routes.py``).
 """
 
 from __future__ import annotations
@@ -18,13 +19,15 @@ from typing import Any
 from connexion.decorators.parameter import pythonic
 
 from vsmock.backend.interface import OPERATION_NAMES, Operations, method_name
-from vsmock.http.handlers import admin_routes, file_routes
+from vsmock.http.handlers import admin_routes, file_routes, response_routes
 from vsmock.http.handlers.context import Reply, backend, call, reply
 
 # Operations answered by a handler of their own.
 OWN_HANDLERS: dict[str, Callable[..., Any]] = {
     "create_file": file_routes.create_file,
     "download_file": file_routes.download_file,
+    "create_response": response_routes.create_response,
+    "get_response": response_routes.get_response,
 }
 
 

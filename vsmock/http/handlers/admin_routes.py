@@ -33,6 +33,19 @@ def set_processing(body: JsonObject) -> JsonObject:
     return controls.set_processing(runtime(), body)
 
 
+def list_replies() -> JsonObject:
+    return {"data": runtime().backend.replies.list()}
+
+
+def add_reply(body: JsonObject) -> JsonObject:
+    return {"data": controls.add_reply(runtime(), body)}
+
+
+def clear_replies() -> JsonObject:
+    runtime().backend.replies.clear()
+    return {"data": []}
+
+
 def list_faults() -> JsonObject:
     return {"data": runtime().faults.list()}
 

@@ -1,5 +1,6 @@
 """Where a request enters: it gets its server's runtime (the request state) and, for the
-API, a request id; a path that can name nothing is refused at once."""
+API, a request id; a path that can name nothing is refused at once; an array in the query
+sent as ``name[]`` is read as ``name``."""
 
 from __future__ import annotations
 
@@ -14,6 +15,16 @@ from vsmock.http.request_state import attach
 from vsmock.runtime import Runtime
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+# An array in the query as the SDKs send it: ``include[]=a&include[]=b`` (brackets
+# percent-encoded or not). The contract names the parameter ``include``.
+BRACKETS = re.compile(rb"(^|&)([^&=\[%]+)(?:\[\]|%5B%5D)(?==|&|$)", re.IGNORECASE)
+
+
+def plain_array_names(query: bytes) -> bytes:
+    """``include[]=a`` read as ``include=a`` (the query unchanged when it has no brackets)."""
+    if b"[]" not in query and b"%5" not in query:
+        return query
+    return BRACKETS.sub(rb"\1\2", query)
 
 
 class Admission:
@@ -26,6 +37,9 @@ class Admission:
             await self.app(scope, receive, send)
             return
         path = scope["path"]
+        query = scope.get("query_string", b"")
+        if query:
+            scope["query_string"] = plain_array_names(query)
         admin = is_admin(path)
         attach(scope, self.runtime, admin=admin)
         if len(path) > 1 and path.endswith("/"):  # no route ends in a slash: no redirect
