@@ -68,6 +68,8 @@ def set_processing(rt: Runtime, body: JsonObject) -> JsonObject:
         if "fail" in body:
             current.fail_count = body["fail"]["count"]
             current.fail_code = body["fail"].get("code", "server_error")
+        if "stall" in body:
+            current.stall = body["stall"]
     if "poll_after_ms" in body:
         rt.poll_after_ms = body["poll_after_ms"]
     return processing(rt)
@@ -82,6 +84,17 @@ def add_reply(rt: Runtime, body: JsonObject) -> list[JsonObject]:
 
 
 def add_fault(rt: Runtime, body: JsonObject) -> list[JsonObject]:
+    action = body.get("action")
+    if action is not None and body.get("status") is not None:
+        raise InvalidRequest(
+            "A fault has a status or an action, not both.", param="action", code="invalid_value"
+        )
+    if body.get("after_events") is not None and action != "truncate_body":
+        raise InvalidRequest(
+            "after_events goes with the action truncate_body.",
+            param="after_events",
+            code="invalid_value",
+        )
     rt.faults.add(
         Fault(
             status=body.get("status"),
@@ -90,6 +103,10 @@ def add_fault(rt: Runtime, body: JsonObject) -> list[JsonObject]:
             method=body.get("method"),
             retry_after_ms=body.get("retry_after_ms"),
             delay_ms=body.get("delay_ms", 0),
+            action=action,
+            after_events=body.get("after_events"),
+            probability=float(body.get("probability", 1.0)),
+            seed=body.get("seed", rt.ids.seed),
         )
     )
     return rt.faults.list()

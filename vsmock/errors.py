@@ -248,3 +248,19 @@ def mask_key(key: str) -> str:
     if len(key) <= 12:
         return key[:2] + "*" * max(len(key) - 4, 0) + key[-2:] if len(key) > 4 else "*" * len(key)
     return key[:8] + "*" * (len(key) - 12) + key[-4:]
+
+
+class MissingApiVersion(InvalidRequest):
+    """A request on the Azure OpenAI routes (``/openai/...``) without ``api-version``.
+
+    Worded as the Azure REST API guidelines word it (``MissingApiVersionParameter``); the
+    Azure OpenAI service itself answers 404 ``Resource not found``, which a test could not
+    tell from an unknown id."""
+
+    code = "MissingApiVersionParameter"
+    param = "api-version"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The api-version query parameter (?api-version=) is required for all requests."
+        )

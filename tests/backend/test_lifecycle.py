@@ -14,6 +14,7 @@ import re
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import httpx2
@@ -612,6 +613,7 @@ def test_cli_flags_set_processing_defaults() -> None:
             "polls": 2,
             "seconds": 0,
             "fail": {"count": 0, "code": "server_error"},
+            "stall": False,
             "poll_after_ms": 3,
         }
         with checked_client(serve.base_url, invariants) as sdk:
@@ -634,3 +636,84 @@ def test_cli_flags_set_processing_defaults() -> None:
     finally:
         serve.stop()
     assert not invariants.problems, invariants.problems
+
+
+# -- processing that never ends, until released ----------------------------------------------------
+def test_a_stall_keeps_files_in_progress_until_released(
+    server: ServeProcess, client: openai.OpenAI
+) -> None:
+    assert server.admin("POST", "/processing", json={"stall": True}).json()["stall"] is True
+    store = client.vector_stores.create(name="stuck")
+    before = upload(client, "before.txt", ALPHA)
+    stuck = client.vector_stores.files.create(store.id, file_id=before.id)
+    for _ in range(5):  # every status read finds it still in progress
+        got = client.vector_stores.files.retrieve(before.id, vector_store_id=store.id)
+        assert got.status == "in_progress"
+    assert client.vector_stores.retrieve(store.id).file_counts.in_progress == 1
+    assert stuck.status == "in_progress"
+    batch_file = upload(client, "batch.txt", ALPHA)
+    batch = client.vector_stores.file_batches.create(store.id, file_ids=[batch_file.id])
+    for _ in range(3):
+        shown = client.vector_stores.file_batches.retrieve(batch.id, vector_store_id=store.id)
+        assert shown.status == "in_progress"  # batches follow their files
+    cancelled = client.vector_stores.file_batches.cancel(batch.id, vector_store_id=store.id)
+    assert cancelled.status == "cancelled"
+    listed = client.vector_stores.file_batches.list_files(batch.id, vector_store_id=store.id)
+    assert [f.status for f in listed] == ["cancelled"]
+    assert client.vector_stores.search(store.id, query="alpha").data == []  # nothing finished
+
+    released = server.admin("POST", "/processing", json={"stall": False}).json()
+    assert released["stall"] is False
+    listed_files = client.vector_stores.files.list(store.id)  # a list is no status read
+    assert {f.id: f.status for f in listed_files} == {
+        before.id: "in_progress",
+        batch_file.id: "cancelled",
+    }
+    done = client.vector_stores.files.retrieve(before.id, vector_store_id=store.id)
+    assert done.status == "completed"  # the next status read finishes it
+    assert client.vector_stores.retrieve(store.id).file_counts.completed == 1
+    assert client.vector_stores.search(store.id, query="alpha").data
+
+
+def test_polling_a_stalled_file_ends_as_the_sdk_documents(
+    server: ServeProcess, client: openai.OpenAI
+) -> None:
+    """openai-python's ``max_wait_seconds``: polling stops with ``TimeoutError``."""
+    server.admin("POST", "/processing", json={"stall": True})
+    store = client.vector_stores.create(name="stuck")
+    doc = upload(client, "a.txt", ALPHA)
+    started = time.monotonic()
+    with pytest.raises(TimeoutError):
+        client.vector_stores.files.create_and_poll(
+            file_id=doc.id, vector_store_id=store.id, max_wait_seconds=0.3, poll_interval_ms=20
+        )
+    assert time.monotonic() - started < 5
+    got = client.vector_stores.files.retrieve(doc.id, vector_store_id=store.id)
+    assert got.status == "in_progress"  # timing out cancels nothing on the server
+    server.admin("POST", "/processing", json={"stall": False})
+    polled = client.vector_stores.files.poll(doc.id, vector_store_id=store.id, max_wait_seconds=5)
+    assert polled.status == "completed"
+
+
+def test_a_stall_outlives_no_reset_and_files_stalled_before_a_restart_finish_after_it(
+    tmp_path: Path,
+) -> None:
+    serve = start_serve("--data-dir", str(tmp_path))
+    try:
+        serve.admin("POST", "/processing", json={"stall": True})
+        with openai.OpenAI(api_key="k", base_url=serve.base_url, max_retries=0) as sdk:
+            store = sdk.vector_stores.create(name="stuck")
+            doc = upload(sdk, "a.txt", ALPHA)
+            sdk.vector_stores.files.create(store.id, file_id=doc.id)
+    finally:
+        serve.stop()
+    serve = start_serve("--data-dir", str(tmp_path))  # the stall is a setting, not state
+    try:
+        assert serve.admin("GET", "/processing").json()["stall"] is False
+        with openai.OpenAI(api_key="k", base_url=serve.base_url, max_retries=0) as sdk:
+            got = sdk.vector_stores.files.retrieve(doc.id, vector_store_id=store.id)
+            assert got.status == "completed"
+        assert serve.admin("POST", "/reset", json={}).status_code == 200
+        assert serve.admin("GET", "/processing").json()["stall"] is False
+    finally:
+        serve.stop()

@@ -425,6 +425,17 @@ def test_a_stream_on_the_wire(api: httpx.Client, server: ServeProcess) -> None:
     assert numbers == list(range(len(numbers)))
 
 
+def test_served_at_the_root_too(server: ServeProcess) -> None:
+    headers = {"Authorization": "Bearer sk-test"}
+    with httpx.Client(base_url=server.url, headers=headers, timeout=30) as root:
+        made = root.post("/responses", json={"model": "m", "input": "hi"}).json()
+        assert root.get(f"/responses/{made['id']}").json() == made
+        items = root.get(f"/responses/{made['id']}/input_items").json()
+        assert [item["role"] for item in items["data"]] == ["user"]
+        assert root.delete(f"/responses/{made['id']}").json()["deleted"] is True
+        assert root.get(f"/responses/{made['id']}").status_code == 404
+
+
 def test_a_failed_stream_request_is_a_plain_error(client: openai.OpenAI) -> None:
     error = bad_request(
         lambda: client.responses.create(

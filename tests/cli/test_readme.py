@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from pathlib import Path
+from typing import Any
 
 from conftest import ROOT, ServeProcess
 
@@ -59,3 +60,12 @@ def test_responses_example_runs(server: ServeProcess, capsys: object) -> None:
     promised = re.findall(r"^print\(.*\)\n# (.*)$", block, flags=re.M)
     assert len(promised) == 3
     assert printed == promised
+
+
+def test_azure_example_runs(server: ServeProcess) -> None:
+    section = README.split("## Azure OpenAI clients", 1)[1]
+    block = re.findall(r"```python\n(.*?)```", section, flags=re.S)[0]
+    namespace: dict[str, Any] = {}
+    code = block.replace("http://127.0.0.1:8000", server.url)
+    exec(compile(code, "README azure", "exec"), namespace)
+    assert namespace["store"].name == "docs"

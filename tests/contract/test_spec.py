@@ -564,7 +564,6 @@ RESPONSES_SERVED = Served(
             }
         ),
         "ResponseError": frozenset({"misalignment", "param", "type"}),
-        "Reasoning": frozenset({"context", "mode"}),
         "InputTokensDetails": frozenset({"cache_write_tokens_details"}),
         "ResponseInputText": frozenset({"prompt_cache_breakpoint"}),
     }

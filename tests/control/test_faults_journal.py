@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import httpx
@@ -283,7 +285,127 @@ def test_reset_clears_faults_processing_and_journal(
         "polls": 0,
         "seconds": 0,
         "fail": {"count": 0, "code": "server_error"},
+        "stall": False,
         "poll_after_ms": 5,  # the session server's --poll-after-ms
     }
     store = client.vector_stores.create(name="after reset")
     assert store.status == "completed"
+
+
+# -- faults below HTTP status codes ---------------------------------------------------------
+def kinds(server: ServeProcess) -> list[tuple[str, int, bool, str | None]]:
+    return [(e["method"], e["status"], e["fault"], e["fault_kind"]) for e in journal(server)]
+
+
+def test_a_dropped_connection_is_a_connection_error_the_retries_recover_from(
+    server: ServeProcess, client: openai.OpenAI, retrying: openai.OpenAI
+) -> None:
+    arm(server, action="drop_connection", path_prefix="/vector_stores", method="POST")
+    with pytest.raises(openai.APIConnectionError):
+        client.vector_stores.create(name="lost")
+    assert client.vector_stores.list().data == []  # it never reached the backend
+    arm(server, action="drop_connection", count=2, path_prefix="/vector_stores", method="POST")
+    store = retrying.vector_stores.create(name="third time")
+    assert [s.id for s in client.vector_stores.list().data] == [store.id]
+    assert kinds(server) == [
+        ("POST", 0, True, "drop_connection"),  # status 0: no answer was sent
+        ("GET", 200, False, None),
+        ("POST", 0, True, "drop_connection"),
+        ("POST", 0, True, "drop_connection"),
+        ("POST", 200, False, None),
+        ("GET", 200, False, None),
+    ]
+    assert armed(server) == []
+
+
+def test_a_truncated_body_loses_an_answer_whose_request_was_carried_out(
+    server: ServeProcess, client: openai.OpenAI, api: httpx.Client
+) -> None:
+    arm(server, action="truncate_body", path_prefix="/vector_stores", method="POST")
+    with pytest.raises(openai.APIConnectionError):
+        client.vector_stores.create(name="made, answer lost")
+    (made,) = client.vector_stores.list().data  # as on a real network, the store exists
+    assert made.name == "made, answer lost"
+    arm(server, action="truncate_body", path_prefix="/vector_stores", method="GET")
+    with api.stream("GET", f"/vector_stores/{made.id}") as answer:
+        assert answer.status_code == 200
+        declared = int(answer.headers["content-length"])
+        with pytest.raises(httpx.RemoteProtocolError):
+            answer.read()
+    assert declared > 0
+    assert journal(server)[-1]["fault_kind"] == "truncate_body"
+
+
+def test_a_stream_cut_after_n_events(server: ServeProcess, client: openai.OpenAI) -> None:
+    arm(server, action="truncate_body", after_events=4, path_prefix="/responses")
+    received = []
+    with pytest.raises(openai.APIConnectionError):
+        for event in client.responses.create(model="m", input="hi", stream=True):
+            received.append(event.type)
+    assert received == [
+        "response.created",
+        "response.in_progress",
+        "response.output_item.added",
+        "response.content_part.added",
+    ]
+    (made,) = [e for e in journal(server) if e["method"] == "POST"]
+    assert made["fault_kind"] == "truncate_body"
+
+
+def test_malformed_json_is_a_200_the_sdk_cannot_read(
+    server: ServeProcess, client: openai.OpenAI
+) -> None:
+    arm(server, action="malformed_json", path_prefix="/vector_stores")
+    with pytest.raises(ValueError):  # json.JSONDecodeError, from the SDK's parse
+        client.vector_stores.list()
+    assert kinds(server) == [("GET", 200, True, "malformed_json")]
+    assert client.vector_stores.list().data == []
+
+
+def test_a_hang_times_the_client_out_while_others_are_answered(
+    server: ServeProcess, client: openai.OpenAI
+) -> None:
+    arm(server, action="hang", delay_ms=3000, path_prefix="/files")
+    with ThreadPoolExecutor(1) as pool:
+        hung = pool.submit(lambda: client.with_options(timeout=1.0).files.list())
+        time.sleep(0.2)
+        started = time.monotonic()
+        assert client.vector_stores.list().data == []  # answered meanwhile
+        assert time.monotonic() - started < 0.8
+        with pytest.raises(openai.APITimeoutError):
+            hung.result()
+    assert ("GET", 0, True, "hang") in kinds(server)
+
+
+def test_a_seeded_probability_hits_the_same_requests_every_time(
+    server: ServeProcess, api: httpx.Client
+) -> None:
+    def run() -> list[int]:
+        server.admin("POST", "/reset", json={})
+        arm(server, status=503, probability=0.3, seed=42, count=1000, path_prefix="/files")
+        return [api.get("/files").status_code for _ in range(40)]
+
+    first, second = run(), run()
+    assert first == second
+    assert 4 <= first.count(503) <= 20 and 200 in first
+    assert [e["status"] == 503 for e in journal(server)] == [s == 503 for s in second]
+    assert armed(server)[0]["count"] == 1000 - second.count(503)  # only hits use it up
+
+
+@pytest.mark.parametrize(
+    "fault",
+    [
+        {"action": "explode"},
+        {"action": "hang", "status": 500},
+        {"after_events": 3, "action": "hang"},
+        {"after_events": -1, "action": "truncate_body"},
+        {"status": 500, "probability": 0},
+        {"status": 500, "probability": 1.5},
+        {"status": 500, "probability": "often"},
+    ],
+)
+def test_bad_fault_actions_are_refused(server: ServeProcess, fault: dict[str, Any]) -> None:
+    reply = server.admin("POST", "/faults", json=fault)
+    assert reply.status_code == 400
+    assert set(reply.json()["error"]) == {"message", "type", "param", "code"}
+    assert armed(server) == []

@@ -17,6 +17,7 @@ from typing import Any
 
 import connexion
 import connexion.context
+import httpx
 import pytest
 from connexion.exceptions import NonConformingResponseBody
 from connexion.jsonifier import Jsonifier
@@ -215,3 +216,29 @@ def test_server_reports_its_bound_address_and_unreadable_requests_get_an_envelop
     assert b"content-type: application/json" in head
     assert b"server: uvicorn" in head  # the default headers, from server_state
     assert b'"code": "invalid_http_request"' in body or b'"code":"invalid_http_request"' in body
+
+
+def test_each_request_knows_its_connection_and_can_drop_it() -> None:
+    """``data_received`` and ``cycle``: the protocol puts the request's connection in its
+    scope before the app reads it, so a fault can close it without an answer."""
+    from vsmock.http.request_state import CONNECTION, close_connection
+
+    seen: list[bool] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append(CONNECTION in (scope.get("extensions") or {}))
+        if scope["path"] == "/drop":
+            assert close_connection(scope)
+            return
+        await JSONResponse({"ok": True})(scope, receive, send)
+
+    with (
+        uvicorn_adapter.running(app) as server,
+        httpx.Client(base_url=server.url, timeout=5) as http,
+    ):
+        assert http.get("/").json() == {"ok": True}
+        with pytest.raises(httpx.RemoteProtocolError):
+            http.get("/drop")
+        assert http.get("/").json() == {"ok": True}  # the server goes on
+    assert seen == [True, True, True]
+    assert not close_connection({"type": "http"})  # a server that does not say: no drop

@@ -242,3 +242,50 @@ def test_filters_up_to_the_limit_are_searched(server: ServeProcess, api: httpx.C
         f"/vector_stores/{store}/search", json={"query": "x", "filters": _nested(20)}
     )
     assert response.status_code == 200, response.text
+
+
+# ---------------------------------------------------------------------- content types
+CONTENT_TYPES = ["APPLICATION/JSON", "Application/Json; charset=UTF-8", ""]
+
+
+@pytest.mark.parametrize(
+    "content_type", ["APPLICATION/JSON", "Application/Json; charset=UTF-8", ""]
+)
+@pytest.mark.parametrize("where", ["/vector_stores", "/responses", "admin"])
+def test_a_content_type_in_any_case_or_none_reads_json(
+    server: ServeProcess, api: httpx.Client, content_type: str, where: str
+) -> None:
+    headers = {"content-type": content_type}
+    if where == "admin":
+        answer = httpx.post(
+            f"{server.url}/__admin/clock",
+            content=b'{"advance_seconds": 1}',
+            headers=headers,
+            timeout=30,
+        )
+        assert answer.status_code == 200, answer.text
+    else:
+        body = {"name": "n"} if where == "/vector_stores" else {"model": "m", "input": "x"}
+        answer = api.post(where, content=json.dumps(body).encode(), headers=headers)
+        assert answer.status_code == 200, answer.text
+        made = answer.json()
+        assert api.get(f"{where}/{made['id']}").json()["id"] == made["id"]  # read back
+    assert_healthy(server, api)
+
+
+def test_an_upload_without_a_content_type_is_a_400(server: ServeProcess, api: httpx.Client) -> None:
+    error = error_of(api.post("/files", content=b"abc", headers={"content-type": ""}))
+    assert "multipart/form-data" in error["message"]
+    assert_healthy(server, api)
+
+
+def test_a_lone_surrogate_streams_escaped(server: ServeProcess, api: httpx.Client) -> None:
+    raw = b'{"model": "m\\ud800", "input": "x", "stream": true}'
+    answer = post_raw(api, "/responses", raw)
+    assert answer.status_code == 200
+    events = [
+        json.loads(line[6:]) for line in answer.text.splitlines() if line.startswith("data: ")
+    ]
+    assert events[-1]["type"] == "response.completed"
+    assert events[-1]["response"]["model"] == "m\ud800"
+    assert_healthy(server, api)

@@ -158,10 +158,35 @@ def test_a_scripted_response_keeps_its_citations(vsmock, openai_client):
         vsmock.script_response("x", count=0)
 
 
+@pytest.mark.vsmock(processing_stall=True)
+def test_a_stalled_processing_and_its_release(vsmock, openai_client):
+    file = openai_client.files.create(file=DOC, purpose="assistants")
+    store = openai_client.vector_stores.create(name="kb", file_ids=[file.id])
+    assert store.file_counts.in_progress == 1
+    with pytest.raises(TimeoutError):
+        openai_client.vector_stores.files.poll(
+            file.id, vector_store_id=store.id, max_wait_seconds=0.2, poll_interval_ms=10
+        )
+    assert vsmock.set_processing(stall=False)["stall"] is False
+    done = openai_client.vector_stores.files.retrieve(file.id, vector_store_id=store.id)
+    assert done.status == "completed"
+
+
+def test_faults_below_http(vsmock, openai_client):
+    vsmock.inject_fault(action="drop_connection", path_prefix="/vector_stores")
+    with pytest.raises(openai.APIConnectionError):
+        openai_client.with_options(max_retries=0).vector_stores.list()
+    assert vsmock.requests()[-1]["fault_kind"] == "drop_connection"
+    vsmock.inject_fault(action="drop_connection", count=2)
+    assert openai_client.vector_stores.list().data == []  # the SDK's retries recover
+    with pytest.raises(ValueError, match="action"):
+        vsmock.inject_fault(action="explode")
+
+
 def test_scripted_responses_do_not_outlive_their_test(vsmock, openai_client):
     assert vsmock.scripted_responses() == []
     answer = openai_client.responses.create(model="m", input="hi")
-    assert "no file_search tool" in answer.output_text
+    assert "did not search" in answer.output_text
 """
 
 ASYNC = """
@@ -191,7 +216,7 @@ def test_fixtures_marker_and_async_client(pytester: pytest.Pytester) -> None:
     pytester.makepyfile(test_vsmock_user_suite=FIXTURES_AND_MARKER, test_vsmock_async_suite=ASYNC)
     (pytester.path / "fixtures").mkdir()
     result = pytester.runpytest(*QUIET)
-    result.assert_outcomes(passed=15)
+    result.assert_outcomes(passed=17)
 
 
 SERVER_ERRORS = """

@@ -6,7 +6,7 @@ vsmock has no model. The message of a response with a ``file_search`` tool is
 1. The results are taken in rank order (best first). For each distinct file, the first
    (best) result of that file is its *chunk*. At most :data:`MAX_CITED_FILES` files are
    quoted: the best result's file always, each later one only if its quoted sentence shares
-   a *query word* (below) with the query.
+   a *query word* (below) with the query and is not a sentence already quoted.
 2. A chunk's text is split into paragraphs, then sentences. A paragraph ends at a blank
    line, at a Markdown heading (a heading is a paragraph of its own, never quoted unless
    the chunk holds nothing else) and before a list item or a quote; the lines of a
@@ -21,8 +21,7 @@ vsmock has no model. The message of a response with a ``file_search`` tool is
    none holds one.
 4. The message text is the quoted sentences, joined by one space. Each is followed by a
    ``file_citation`` annotation whose ``index`` is the character offset just after it (so
-   the first citation's index is the length of the first sentence). A sentence quoted
-   from two files is written once, with the first file's citation.
+   the first citation's index is the length of the first sentence).
 5. No results: the text is :data:`NO_RESULTS_TEXT`, without annotations. A response
    that makes no search (no ``file_search`` tool, ``tool_choice: "none"``,
    ``max_tool_calls: 0``) answers :data:`NO_TOOL_TEXT`.
@@ -41,10 +40,7 @@ from vsmock.contract.json_types import JsonObject
 
 MAX_CITED_FILES = 3
 NO_RESULTS_TEXT = "I could not find any relevant information in the provided files."
-NO_TOOL_TEXT = (
-    "I can only answer from your files, and this request gave me no file_search tool to "
-    "search them with."
-)
+NO_TOOL_TEXT = "I can only answer from your files, and I did not search them for this request."
 
 _MARKER = re.compile(r"^\s*(?:#{1,6}|>|[-*+]|\d{1,3}[.)])\s+")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
@@ -140,7 +136,7 @@ def quoted(query: str, results: Sequence[JsonObject]) -> list[tuple[str, JsonObj
             continue
         seen_files.add(result["file_id"])
         sentence, shared = best_sentence(result["text"], words)
-        if not sentence or (picked and shared == 0):
+        if not sentence or (picked and shared == 0) or any(s == sentence for s, _ in picked):
             continue
         picked.append((sentence, result))
     return picked
@@ -153,11 +149,7 @@ def grounded_message(query: str, results: Sequence[JsonObject]) -> Message:
         return Message(NO_RESULTS_TEXT, [])
     text = ""
     annotations: list[JsonObject] = []
-    written: set[str] = set()
     for sentence, result in picked:
-        if sentence in written:
-            continue
-        written.add(sentence)
         text = f"{text} {sentence}" if text else sentence
         annotations.append(_citation(result, len(text)))
     return Message(text, annotations)

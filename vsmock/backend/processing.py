@@ -7,6 +7,10 @@ batch that holds it, or of its vector store; the N-th read returns the final
 status; lists and searches are not status reads), and the mock clock
 has reached ``attached + seconds``. ``fail`` makes the next K attached files end
 ``failed`` with the given ``last_error.code``.
+
+``stall`` keeps the files attached while it is on ``in_progress`` through every read, as a
+processing that never ends would (openai-python #3097). Turning it off releases them: each
+finishes on its next status read, whatever its polls and seconds were.
 """
 
 from __future__ import annotations
@@ -28,10 +32,11 @@ class Processing:
     seconds: float = 0.0
     fail_count: int = 0
     fail_code: str = "server_error"
+    stall: bool = False
 
     @property
     def immediate(self) -> bool:
-        return self.polls <= 0 and self.seconds <= 0
+        return self.polls <= 0 and self.seconds <= 0 and not self.stall
 
     def take_failure(self) -> str | None:
         """The forced failure code for the next file, if any are left."""
@@ -41,15 +46,26 @@ class Processing:
         return self.fail_code
 
     def pending(self, now: float) -> JsonObject:
-        return {"polls": max(self.polls, 0), "ready_at": now + max(self.seconds, 0.0)}
+        pending: JsonObject = {
+            "polls": max(self.polls, 0),
+            "ready_at": now + max(self.seconds, 0.0),
+        }
+        if self.stall:
+            pending["stalled"] = True
+        return pending
 
     def to_dict(self) -> JsonObject:
         return {
             "polls": self.polls,
             "seconds": self.seconds,
             "fail": {"count": self.fail_count, "code": self.fail_code},
+            "stall": self.stall,
         }
 
 
-def is_due(pending: JsonObject, now: float) -> bool:
+def is_due(pending: JsonObject, now: float, stalling: bool = False) -> bool:
+    """Whether an in-progress file's processing has ended. A stalled file never ends while
+    ``stalling``; once released, it ends at once (on the read that finds it)."""
+    if pending.get("stalled"):
+        return not stalling
     return pending["polls"] <= 0 and now >= pending["ready_at"]

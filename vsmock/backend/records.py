@@ -115,6 +115,7 @@ SHAPES: dict[str, JsonObject] = {
                 "type": ["object", "null"],
                 "required": ["polls", "ready_at", "status", "last_error", "usage_bytes"],
                 "properties": {
+                    "stalled": {"type": "boolean"},
                     "polls": _INT,
                     "ready_at": {"type": "number"},
                     "status": {"enum": ["completed", "failed"]},

@@ -567,7 +567,7 @@ class BackendState:
         if vsf["status"] != "in_progress" or pending is None:
             return
         pending["polls"] = max(pending["polls"] - 1, 0)
-        if is_due(pending, self.clock.time()):
+        if is_due(pending, self.clock.time(), self.processing.stall):
             self._finish(vsf)
 
     def _settle(self, vs_id: str) -> None:
@@ -579,7 +579,10 @@ class BackendState:
         table = vsf_table(vs_id)
         for file_id in sorted(pending):
             vsf = self.changes.get(table, file_id)
-            if vsf is not None and vsf.get("pending") and is_due(vsf["pending"], now):
+            waiting = vsf.get("pending") if vsf is not None else None
+            # a stalled file is released by a status read (_poll), not by time
+            if waiting and not waiting.get("stalled") and is_due(waiting, now):
+                assert vsf is not None
                 self._finish(vsf)
 
     # -- Files API expiry ---------------------------------------------------------------------

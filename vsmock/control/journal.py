@@ -34,7 +34,8 @@ class Entry:
     response_body: bytes = b""
     response_truncated: bool = False
     duration_ms: float = 0.0
-    fault: bool = False
+    fault: bool = False  # a fault answered (or failed) the request
+    fault_kind: str | None = None  # which: an action, "status" or "delay"
 
     def to_dict(self) -> JsonObject:
         return {
@@ -46,6 +47,7 @@ class Entry:
             "duration_ms": round(self.duration_ms, 3),
             "time": self.time,
             "fault": self.fault,
+            "fault_kind": self.fault_kind,
             "request_headers": self.request_headers,
             "response_headers": self.response_headers,
             "request_body": describe_body(

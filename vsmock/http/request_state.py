@@ -23,6 +23,7 @@ if TYPE_CHECKING:
     from vsmock.runtime import Runtime
 
 KEY = "vsmock"
+CONNECTION = "vsmock.connection"  # the request's connection (an asyncio transport), if known
 NOT_PARSED: Any = object()  # ``json_body`` before (or without) a parse
 
 
@@ -66,3 +67,13 @@ def request_info(scope: Scope) -> RequestInfo:
         operation=routing.get("operation_id"),
         sink=state.violations if state is not None else None,
     )
+
+
+def close_connection(scope: Scope) -> bool:
+    """Close the connection the request came on, without an answer. False when the server
+    did not say which connection it is (``http/uvicorn_adapter.py`` does)."""
+    transport = (scope.get("extensions") or {}).get(CONNECTION)
+    if transport is None:
+        return False
+    transport.close()
+    return True

@@ -3,8 +3,10 @@
 uvicorn internals used here, and only here (``tests/http/test_adapters.py`` fails loudly
 when an upgrade moves one): the HTTP protocol class
 ``uvicorn.protocols.http.auto.AutoHTTPProtocol`` with its ``send_400_response(msg)``,
-``transport`` and ``server_state.default_headers``; and ``Server.servers`` (the listening
-servers, for the bound address).
+``transport``, ``server_state.default_headers``, ``data_received(data)`` and ``cycle``
+(the request being answered, whose ``scope`` its task has not read yet when
+``data_received`` returns); and ``Server.servers`` (the listening servers, for the bound
+address).
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import uvicorn
 from vsmock.errors import InvalidRequest
 from vsmock.http.app import API_PREFIX
 from vsmock.http.envelope import envelope
+from vsmock.http.request_state import CONNECTION
 
 UNREADABLE = InvalidRequest(
     "The request could not be read as HTTP: its request line or headers are malformed, too "
@@ -32,10 +35,18 @@ UNREADABLE = InvalidRequest(
 
 def envelope_protocol() -> type[asyncio.Protocol]:
     """uvicorn's HTTP protocol, answering a request it cannot parse (a URL of 100 KB, an
-    unknown method, broken headers) with OpenAI's error envelope instead of plain text."""
+    unknown method, broken headers) with OpenAI's error envelope instead of plain text, and
+    putting each request's connection in its scope (``request_state.CONNECTION``)."""
     from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
     class EnvelopeProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
+        def data_received(self, data: bytes) -> None:
+            """Tell the request about its connection, so a fault can drop it unanswered."""
+            super().data_received(data)
+            cycle = getattr(self, "cycle", None)
+            if cycle is not None:
+                cycle.scope.setdefault("extensions", {}).setdefault(CONNECTION, self.transport)
+
         def send_400_response(self, msg: str) -> None:
             body = envelope(UNREADABLE)
             head = [b"HTTP/1.1 400 Bad Request\r\n"]

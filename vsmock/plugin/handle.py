@@ -120,13 +120,17 @@ class Vsmock:
         fail: int | None = None,
         fail_code: str = "server_error",
         poll_after_ms: int | None = None,
+        stall: bool | None = None,
     ) -> JsonObject:
         """How newly attached files are processed (``POST /__admin/processing``).
 
         ``polls``: reads before a file leaves ``in_progress``; ``seconds``: mock-clock time
         before it does; ``fail``: the next N files end ``failed`` with ``fail_code``
         (``server_error``, ``unsupported_file`` or ``invalid_file``); ``poll_after_ms``:
-        the ``openai-poll-after-ms`` hint the SDK's polling helpers sleep by.
+        the ``openai-poll-after-ms`` hint the SDK's polling helpers sleep by; ``stall``:
+        ``True`` keeps the files attached from now on ``in_progress`` for every read
+        (processing that never ends), ``False`` releases them (each finishes on its next
+        status read).
         """
         body: JsonObject = {}
         if polls is not None:
@@ -137,6 +141,8 @@ class Vsmock:
             body["fail"] = {"count": fail, "code": fail_code}
         if poll_after_ms is not None:
             body["poll_after_ms"] = poll_after_ms
+        if stall is not None:
+            body["stall"] = stall
         return controls.set_processing(self.runtime, body)
 
     # -- faults --------------------------------------------------------------------------------
@@ -144,24 +150,37 @@ class Vsmock:
         self,
         status: int | None = None,
         *,
+        action: str | None = None,
         count: int = 1,
         path_prefix: str = "/",
         method: str | None = None,
         retry_after_ms: int | None = None,
         delay_ms: int = 0,
+        after_events: int | None = None,
+        probability: float | None = None,
+        seed: int | None = None,
     ) -> list[JsonObject]:
-        """Answer the next ``count`` matching API requests with ``status``.
+        """Answer the next ``count`` matching API requests with ``status``, or fail them
+        below HTTP with ``action``.
 
         As ``POST /__admin/faults``: ``path_prefix`` matches the request path, with or
         without ``/v1`` (``"/v1/files"`` and ``"/files"`` are the same); a 429 carries
         ``retry_after_ms`` (1000 unless given); ``status=None`` with ``delay_ms`` only
-        slows requests down. Returns the armed faults.
+        slows requests down. ``action`` is ``"drop_connection"``, ``"hang"`` (for
+        ``delay_ms``, then a dropped connection), ``"malformed_json"`` or
+        ``"truncate_body"`` (``after_events`` cuts an event stream after that many events).
+        ``probability`` (with ``seed``) hits matching requests at that rate, reproducibly.
+        Returns the armed faults.
         """
         body: JsonObject = {"count": count, "path_prefix": path_prefix, "delay_ms": delay_ms}
         for key, value in (
             ("status", status),
+            ("action", action),
             ("method", method),
             ("retry_after_ms", retry_after_ms),
+            ("after_events", after_events),
+            ("probability", probability),
+            ("seed", seed),
         ):
             if value is not None:
                 body[key] = value

@@ -12,9 +12,10 @@ MARKER = "vsmock"
 
 MARKER_HELP = (
     "vsmock(seed=None, now=None, processing_polls=None, processing_seconds=None, "
-    "poll_after_ms=None, scenario=None): reset the vsmock server for this test with a "
-    "fixed id seed, a frozen clock (unix seconds), slow file processing, a polling hint, "
-    "or state loaded from a scenario or snapshot file. Implies the vsmock fixture."
+    "processing_stall=None, poll_after_ms=None, scenario=None): reset the vsmock server "
+    "for this test with a fixed id seed, a frozen clock (unix seconds), slow or stalled "
+    "file processing, a polling hint, or state loaded from a scenario or snapshot file. "
+    "Implies the vsmock fixture."
 )
 
 
@@ -24,6 +25,7 @@ class MarkerOptions:
     now: float | None = None
     processing_polls: int | None = None
     processing_seconds: float | None = None
+    processing_stall: bool | None = None
     poll_after_ms: int | None = None
     scenario: str | None = None
 
@@ -50,6 +52,8 @@ class MarkerOptions:
             body["polls"] = self.processing_polls
         if self.processing_seconds is not None:
             body["seconds"] = self.processing_seconds
+        if self.processing_stall is not None:
+            body["stall"] = self.processing_stall
         if self.poll_after_ms is not None:
             body["poll_after_ms"] = self.poll_after_ms
         return body

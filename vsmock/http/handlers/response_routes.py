@@ -61,7 +61,7 @@ def _json(answer: Reply) -> Reply:
 
 def frame(event: JsonObject) -> bytes:
     """One server-sent event."""
-    data = json.dumps(event, ensure_ascii=False, separators=(",", ":"))
+    data = json.dumps(event, separators=(",", ":"))  # ASCII: a lone surrogate is escaped too
     return f"event: {event['type']}\ndata: {data}\n\n".encode()
 
 

@@ -1,7 +1,9 @@
-"""Bearer-key checks, worded as the live API words them.
+"""API-key checks, worded as the live API words them.
 
 Every API route needs an ``Authorization: Bearer`` header; with ``--api-key``
-only that key is accepted, and the admin routes need it too.
+only that key is accepted, and the admin routes need it too. The Azure OpenAI
+routes (``/openai/...``, see :mod:`vsmock.http.middleware.admission`) also take
+the key as Azure clients send it, in an ``api-key`` header (read first).
 """
 
 from __future__ import annotations
@@ -12,7 +14,20 @@ from starlette.types import Receive, Scope, Send
 from vsmock.errors import InvalidAPIKey, MissingAPIKey
 from vsmock.http.envelope import send_error
 from vsmock.http.middleware import ServedMiddleware, is_admin
+from vsmock.http.middleware.admission import azure_path
 from vsmock.http.request_state import RequestState
+
+
+def presented_key(scope: Scope) -> str:
+    """The API key the request presents ('' for none): an Azure route's ``api-key``
+    header, else the ``Authorization: Bearer`` key."""
+    headers = Headers(scope=scope)
+    if azure_path(scope) is not None:
+        key = headers.get("api-key", "").strip()
+        if key:
+            return key
+    scheme, _, key = headers.get("authorization", "").partition(" ")
+    return key.strip() if scheme.lower() == "bearer" else ""
 
 
 class Auth(ServedMiddleware):
@@ -23,10 +38,8 @@ class Auth(ServedMiddleware):
         if is_admin(scope["path"]) and expected is None:
             await self.app(scope, receive, send)
             return
-        header = Headers(scope=scope).get("authorization", "")
-        scheme, _, key = header.partition(" ")
-        key = key.strip()
-        if scheme.lower() != "bearer" or not key:
+        key = presented_key(scope)
+        if not key:
             await send_error(send, MissingAPIKey())
             return
         if expected is not None and key != expected:
