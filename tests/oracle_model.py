@@ -72,6 +72,7 @@ class VectorStoreFile:
     outcome: str
     polls_left: int  # status reads still needed while in_progress
     error_code: str | None = None
+    stalled: bool = False  # attached while processing was stalled: waits for the release
 
 
 @dataclass
@@ -107,6 +108,7 @@ class Model:
     def __init__(self, now: int):
         self.now = now
         self.polls = 0  # status reads a newly attached file needs (0: done at once)
+        self.stall = False  # processing stalled: files attached now wait for the release
         self.files: dict[str, File] = {}
         self.stores: dict[str, Store] = {}
         self.seen: set[str] = set()  # every id ever handed out
@@ -256,8 +258,9 @@ class Model:
             status="in_progress",
             outcome=upload.outcome,
             polls_left=self.polls,
+            stalled=self.stall,
         )
-        if self.polls <= 0:
+        if self.polls <= 0 and not self.stall:
             self._finish(vsf)
         store.files[file_id] = vsf
         return vsf
@@ -273,6 +276,10 @@ class Model:
         if vsf.status != "in_progress":
             return
         vsf.polls_left = max(vsf.polls_left - 1, 0)
+        if vsf.stalled:  # released by the first status read after the stall ends
+            if not self.stall:
+                self._finish(vsf)
+            return
         if vsf.polls_left == 0:
             self._finish(vsf)
 
@@ -416,6 +423,19 @@ class Model:
         for vsf in self.members(batch):
             self._poll(vsf)
         return batch
+
+    def content(self, store_id: str, file_id: str) -> list[str]:
+        """A vector-store file's content: the parsed text of a completed file, once (no
+        overlap), nothing before. The oracle's documents are plain text (returned as
+        decoded) shorter than one chunk, so it is one item. No status read."""
+        self.sweep()
+        store = self.store(store_id)
+        vsf = store.files.get(file_id)
+        if vsf is None:
+            raise Expected(404)
+        if vsf.status != "completed":
+            return []
+        return [self.files[file_id].content.decode()]
 
     def search(self, store_id: str) -> Store:
         self.sweep()

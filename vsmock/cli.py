@@ -7,6 +7,7 @@ import math
 import os
 import stat
 import sys
+import warnings
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 from typing import Any
@@ -192,88 +193,245 @@ def _strict_needs_stateless(args: argparse.Namespace) -> str | None:
     return None
 
 
+class HelpFormatter(argparse.RawDescriptionHelpFormatter):
+    """Descriptions keep their line breaks; an option with a value shows its default.
+
+    ``(default: …)`` is added to the help of every option that has a default other than
+    None, False or empty; an option without one says in its own words what happens
+    when it is left out.
+    """
+
+    def _get_help_string(self, action: argparse.Action) -> str:
+        text = action.help or ""
+        default = action.default
+        nothing = default is None or default is False or default == []  # not 0, not 0.0
+        if "(default:" in text or nothing or default is argparse.SUPPRESS or action.required:
+            return text
+        return text + " (default: %(default)s)"
+
+
+def _command(commands: Any, name: str, summary: str, description: str) -> CommandParser:
+    parser: CommandParser = commands.add_parser(
+        name, help=summary, description=description, formatter_class=HelpFormatter
+    )
+    return parser
+
+
+def _listening(parser: argparse.ArgumentParser, port_default: int) -> None:
+    """``--host`` and ``--port``, as every listening command has them."""
+    parser.add_argument("--host", default="127.0.0.1", metavar="HOST", help="address to bind")
+    parser.add_argument(
+        "--port",
+        type=port,
+        default=port_default,
+        metavar="PORT",
+        help="port to listen on; 0 picks a free one",
+    )
+
+
+def _log_level(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--log-level",
+        type=log_level,
+        default="warning",
+        metavar="LEVEL",
+        help=f"uvicorn's log level: {', '.join(LOG_LEVELS)} (any case)",
+    )
+
+
+SERVE = """\
+Run the stateful mock server. It prints its base URL, http://HOST:PORT/v1, once it
+answers; point the SDK's base_url there (any API key is accepted unless --api-key is
+given). The admin routes are under http://HOST:PORT/__admin. Stop it with Ctrl-C.
+
+A bad value stops it before it starts: exit status 2 and one line naming the flag."""
+
+PROXY = """\
+Forward every request to UPSTREAM unchanged (path, query, body, headers, key) and
+return the upstream's answer unchanged, checking the request and the response against
+openapi.yaml. Violations are listed at /__admin/violations and summarised on exit.
+The key is never logged. Stop it with Ctrl-C."""
+
+RECORD = """\
+Record a scenario through the validating proxy: point a client at the URL it prints,
+make the calls to record, then press Ctrl-C (or send SIGTERM): that writes the
+scenario to --out. The upstream must be reachable when recording starts.
+
+If the upstream is a vsmock (in stateful mode), it is first RESET: all its state is
+cleared, its ids restart from a new seed and its clock is frozen, so the scenario
+replays exactly. If that vsmock has --api-key, set VSMOCK_API_KEY to the key.
+Any other upstream (the real API) is recorded as it answers.
+
+Exit status: 0 when the file is written with every interaction, 1 when one had to be
+left out (a body over 8 MB), 2 when the upstream cannot be reached."""
+
+REPLAY = """\
+Replay a scenario against a target and compare every status and body. A vsmock target
+is first RESET (all its state is cleared) to the scenario's seed, frozen clock and
+processing settings. Any other target is only replayed when something is ignored
+(--ignore), for what varies there (ids, timestamps).
+
+Exit status: 0 when every answer matches, 1 on a mismatch, 2 when the file or the
+target is unusable."""
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="vsmock", description="A stateful mock of the OpenAI Vector Stores and Files APIs."
+        prog="vsmock",
+        description="A stateful mock of the OpenAI Vector Stores, Files and Responses APIs.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=CommandParser)
-    serve = commands.add_parser("serve", help="run the mock server")
+    commands = parser.add_subparsers(
+        dest="command", required=True, parser_class=CommandParser, metavar="COMMAND"
+    )
+    serve = _command(commands, "serve", "run the mock server", SERVE)
     serve.rules.append(_strict_needs_stateless)
-    serve.add_argument("--host", default="127.0.0.1", help="address to bind (default: loopback)")
-    serve.add_argument("--port", type=port, default=8000, help="port (0 picks a free one)")
-    serve.add_argument("--data-dir", type=directory, help="keep state on disk in DIR")
-    serve.add_argument("--seed", type=seed, help="make the sequence of ids repeatable")
-    serve.add_argument("--now", type=unix_time, help="freeze the mock clock at this Unix time")
-    serve.add_argument("--api-key", help="accept only this key (and require it on admin routes)")
-    serve.add_argument("--fsync", action="store_true", help="flush every write to disk")
+    _listening(serve, 8000)
+    serve.add_argument(
+        "--data-dir",
+        type=directory,
+        metavar="DIR",
+        help="keep state on disk in DIR, created if missing, and reopen it on restart "
+        "(default: in memory, gone on exit)",
+    )
+    serve.add_argument(
+        "--seed",
+        type=seed,
+        metavar="N",
+        help="seed the id sequence, so a run makes the same ids every time (default: random)",
+    )
+    serve.add_argument(
+        "--now",
+        type=unix_time,
+        metavar="UNIX",
+        help="freeze the mock clock at this Unix time; it then moves only through "
+        "/__admin/clock (default: the real clock)",
+    )
+    serve.add_argument(
+        "--api-key",
+        metavar="KEY",
+        help="accept only this key (Authorization: Bearer KEY), on the admin routes too "
+        "(default: any key)",
+    )
     serve.add_argument(
         "--processing-polls",
         type=processing_polls,
         default=0,
         metavar="N",
-        help="files stay in_progress for N status reads (default 0)",
+        help="a newly attached file stays in_progress until its N-th status read (a "
+        "retrieve of the file, of its batch or of its store), which returns completed or "
+        "failed; lists and searches are no status reads; 0 completes at once",
     )
     serve.add_argument(
         "--processing-seconds",
         type=processing_seconds,
         default=0.0,
         metavar="S",
-        help="files stay in_progress for S seconds of mock time",
+        help="a newly attached file stays in_progress until S seconds of mock time have "
+        "passed since it was attached; with --processing-polls, both must hold",
     )
     serve.add_argument(
         "--poll-after-ms",
         type=poll_after_ms,
         default=DEFAULT_POLL_AFTER_MS,
-        help="the openai-poll-after-ms hint on in-progress responses",
+        metavar="MS",
+        help="the openai-poll-after-ms header on every response that shows something "
+        "in_progress (the SDKs' polling interval)",
+    )
+    serve.add_argument(
+        "--max-upload-bytes",
+        type=upload_bytes,
+        default=DEFAULT_MAX_UPLOAD_BYTES,
+        metavar="N",
+        help="largest request body accepted (an upload or any other); a bigger one gets "
+        "a 413 "
+        "(default: %(default)s, 512 MiB, the real API's file limit)",
     )
     serve.add_argument(
         "--no-validate-responses",
         action="store_true",
-        help="skip checking responses against openapi.yaml",
+        help="do not check responses against openapi.yaml (they are checked by default)",
     )
     serve.add_argument(
         "--stateless",
         action="store_true",
-        help="contract mode: answer every operation from the schemas",
+        help="contract mode: answer every operation from openapi.yaml's schemas and "
+        "examples, store nothing, and record what the real API would refuse as a violation",
     )
     serve.add_argument(
         "--strict-requests",
         action="store_true",
-        help="with --stateless: refuse contract violations with 400",
+        help="with --stateless: refuse those violations with a 400 instead",
     )
-    serve.add_argument("--max-upload-bytes", type=upload_bytes, default=DEFAULT_MAX_UPLOAD_BYTES)
-    serve.add_argument("--log-level", type=log_level, default="warning")
+    serve.add_argument(
+        "--fsync",
+        action="store_true",
+        help="with --data-dir: flush every write to disk before answering",
+    )
+    _log_level(serve)
 
-    proxy = commands.add_parser(
-        "proxy", help="forward to an upstream and check both directions against openapi.yaml"
+    proxy = _command(
+        commands,
+        "proxy",
+        "forward to an upstream and check both directions against openapi.yaml",
+        PROXY,
     )
     proxy.add_argument(
-        "--upstream", type=http_url, required=True, help="e.g. https://api.openai.com/v1"
+        "--upstream",
+        type=http_url,
+        required=True,
+        metavar="URL",
+        help="the API to forward to, e.g. https://api.openai.com/v1 (required)",
     )
-    proxy.add_argument("--host", default="127.0.0.1")
-    proxy.add_argument("--port", type=port, default=8001)
-    proxy.add_argument("--log-level", type=log_level, default="warning")
+    _listening(proxy, 8001)
+    _log_level(proxy)
 
-    record = commands.add_parser("record", help="record a scenario through a proxy")
-    record.add_argument("--upstream", type=http_url, required=True)
-    record.add_argument("--out", required=True, type=output_file, help="scenario file to write")
-    record.add_argument("--host", default="127.0.0.1")
-    record.add_argument("--port", type=port, default=8001)
-    record.add_argument("--log-level", type=log_level, default="warning")
+    record = _command(commands, "record", "record a scenario through the validating proxy", RECORD)
+    record.add_argument(
+        "--upstream",
+        type=http_url,
+        required=True,
+        metavar="URL",
+        help="the API to record, e.g. http://127.0.0.1:8000/v1 (required)",
+    )
+    record.add_argument(
+        "--out",
+        required=True,
+        type=output_file,
+        metavar="FILE",
+        help="scenario file to write on Ctrl-C (required)",
+    )
+    _listening(record, 8001)
+    _log_level(record)
 
-    replay = commands.add_parser("replay", help="replay a scenario and compare every answer")
-    replay.add_argument("file", type=Path)
+    replay = _command(commands, "replay", "replay a scenario and compare every answer", REPLAY)
     replay.add_argument(
-        "--base-url", type=http_url, required=True, help="the target's API base, e.g. …/v1"
+        "file",
+        type=Path,
+        metavar="FILE",
+        help="the scenario to replay (a JSON file written by vsmock record or "
+        "GET /__admin/scenario)",
+    )
+    replay.add_argument(
+        "--base-url",
+        type=http_url,
+        required=True,
+        metavar="URL",
+        help="the target's API base, e.g. http://127.0.0.1:8000/v1 (required)",
     )
     replay.add_argument(
         "--ignore",
         action="append",
         default=[],
         metavar="PATH",
-        help="a JSON path to skip when comparing (repeatable)",
+        help="a JSON path not to compare, e.g. '$.data[*].id' or '..created_at'; "
+        "repeatable (default: compare everything)",
     )
-    replay.add_argument("--api-key", default="sk-vsmock-replay")
+    replay.add_argument(
+        "--api-key",
+        default="sk-vsmock-replay",
+        metavar="KEY",
+        help="the key sent to the target",
+    )
     return parser
 
 
@@ -341,8 +499,43 @@ def serve(args: argparse.Namespace) -> int:
     return 0
 
 
+# Connexion imports ``starlette.testclient`` when it is imported (connexion/apps/abstract.py,
+# for ``App.test_client()``, which vsmock never calls), and Starlette 1.x warns at that import
+# when only ``httpx`` is installed, not ``httpx2``. With a plain ``pip install .`` (no openai
+# SDK, which brings httpx2) every command then printed a StarletteDeprecationWarning before
+# its first line. The warning concerns a test helper of a third-party package that this
+# process never uses, so exactly that warning is ignored here.
+TESTCLIENT_WARNING = r"Using `httpx` with `starlette\.testclient` is deprecated"
+UPSTREAM_TIMEOUT = 5.0  # seconds to wait for the upstream's first answer in ``record``
+
+
+def quiet_third_party_warnings() -> None:
+    try:
+        from starlette.exceptions import StarletteDeprecationWarning
+    except ImportError:  # a Starlette from before the warning
+        return
+    warnings.filterwarnings(
+        "ignore", message=TESTCLIENT_WARNING, category=StarletteDeprecationWarning
+    )
+
+
+def unreachable(url: str) -> str | None:
+    """Why ``url`` cannot be reached (refused, unknown host, timed out, TLS), or None.
+
+    Any HTTP answer at all, a 401 or a 404 included, means it can be reached."""
+    import httpx
+
+    try:
+        httpx.get(url, timeout=UPSTREAM_TIMEOUT)
+    except httpx.TransportError as exc:
+        reason = " ".join(str(exc).split()) or type(exc).__name__
+        return f"cannot reach the upstream {url}: {reason}"
+    return None
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
+    quiet_third_party_warnings()
     if args.command == "serve":
         return serve(args)
     if args.command == "proxy":
@@ -350,6 +543,12 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return run_proxy(args)
     if args.command == "record":
+        # Checked before anything starts: recording through a proxy to nowhere would only
+        # show the mistake on the first request, as a 502.
+        problem = unreachable(args.upstream)
+        if problem is not None:
+            print(f"vsmock record: error: {problem}", file=sys.stderr)
+            return 2
         from vsmock.proxy.recording import run_record
 
         return run_record(args)

@@ -100,3 +100,42 @@ def test_batch_not_found(client: openai.OpenAI) -> None:
         )
     assert info.value.body["param"] == "batch_id"
     assert "Expected an ID that begins with 'vsfb_'" in info.value.body["message"]
+
+
+def test_a_batch_counts_the_files_still_attached_through_it(client: openai.OpenAI) -> None:
+    """The spec's batch ``file_counts`` count "files"; the reference adds "counting the batch's
+    files" and says nothing of detaching. vsmock counts the members still attached through
+    the batch: detaching one (or attaching it again on its own) takes it out, and a batch
+    with no members left is ``completed`` with a total of 0 (no terminal status is undone)."""
+    a, b, c = (upload(client, f"{n}.txt", f"{n} text") for n in "abc")
+    store = client.vector_stores.create()
+    batch = client.vector_stores.file_batches.create(store.id, file_ids=[a.id, b.id, c.id])
+    assert (batch.status, batch.file_counts.completed, batch.file_counts.total) == (
+        "completed",
+        3,
+        3,
+    )
+
+    def shown() -> tuple[str, int, int, list[str]]:
+        got = client.vector_stores.file_batches.retrieve(batch.id, vector_store_id=store.id)
+        assert_counts_consistent(got)
+        members = client.vector_stores.file_batches.list_files(
+            batch.id, vector_store_id=store.id, order="asc"
+        )
+        return (
+            got.status,
+            got.file_counts.completed,
+            got.file_counts.total,
+            [f.id for f in members],
+        )
+
+    client.vector_stores.files.delete(file_id=a.id, vector_store_id=store.id)
+    assert shown() == ("completed", 2, 2, [b.id, c.id])
+    client.vector_stores.files.create(vector_store_id=store.id, file_id=b.id)  # now on its own
+    assert shown() == ("completed", 1, 1, [c.id])
+    client.files.delete(c.id)  # deleting the File detaches it everywhere
+    assert shown() == ("completed", 0, 0, [])
+    # the store still holds b, attached on its own
+    held = client.vector_stores.retrieve(store.id)
+    assert (held.file_counts.completed, held.file_counts.total) == (1, 1)
+    assert [f.id for f in client.vector_stores.files.list(store.id)] == [b.id]

@@ -103,3 +103,24 @@ def test_an_expired_file_is_gone_from_the_request_that_sweeps_it(
     with pytest.raises(openai.NotFoundError):
         client.files.retrieve(f.id)
     assert client.vector_stores.retrieve(store.id).file_counts.total == 0
+
+
+def test_list_with_a_purpose_no_file_has_is_an_empty_list(api: httpx.Client) -> None:
+    """The spec types ``purpose`` on list as a plain string ("Only return files with the
+    given purpose"), with no enum: an unknown one matches nothing, it is no error."""
+    made = api.post("/files", files={"file": ("a.txt", b"a")}, data={"purpose": "assistants"})
+    assert made.status_code == 200
+    bogus = api.get("/files", params={"purpose": "bogus"})
+    assert bogus.status_code == 200
+    assert bogus.json() == {
+        "object": "list",
+        "data": [],
+        "first_id": None,
+        "last_id": None,
+        "has_more": False,
+    }
+    # the upload is there: it is listed under its own purpose and without one
+    assert [
+        f["id"] for f in api.get("/files", params={"purpose": "assistants"}).json()["data"]
+    ] == [made.json()["id"]]
+    assert [f["id"] for f in api.get("/files").json()["data"]] == [made.json()["id"]]

@@ -79,3 +79,36 @@ def test_vector_store_files_paginate(client: openai.OpenAI) -> None:
     store = client.vector_stores.create(file_ids=[f.id for f in files])
     listed = [f.id for f in client.vector_stores.files.list(store.id, limit=2, order="asc")]
     assert sorted(listed) == sorted(f.id for f in files) and len(listed) == 5
+
+
+@pytest.mark.parametrize("param", ["after", "before"])
+def test_an_unknown_cursor_is_404_resource_not_found_on_every_list(
+    client: openai.OpenAI, api: httpx.Client, param: str
+) -> None:
+    """As a third-party measurement of the live /files reports: 404 "Resource not found."
+    naming the cursor. A cursor is an id of the listed kind that is still there."""
+    f = upload(client, "a.txt", "alpha")
+    store = client.vector_stores.create(file_ids=[f.id])
+    batch = client.vector_stores.file_batches.create(store.id, file_ids=[f.id])
+    lists = [
+        "/vector_stores",
+        f"/vector_stores/{store.id}/files",
+        f"/vector_stores/{store.id}/file_batches/{batch.id}/files",
+    ]
+    if param == "after":
+        lists.append("/files")  # the Files list has no ``before``
+    gone = client.vector_stores.create(name="gone").id
+    client.vector_stores.delete(gone)
+    for path in lists:
+        for cursor in ("unknown", gone):
+            response = api.get(path, params={param: cursor})
+            assert response.status_code == 404, (path, cursor, response.text)
+            assert response.json()["error"] == {
+                "message": "Resource not found.",
+                "type": "invalid_request_error",
+                "param": param,
+                "code": None,
+            }, path
+        # a cursor that is there pages as usual
+        first = api.get(path, params={"limit": 1}).json()["data"][0]["id"]
+        assert api.get(path, params={param: first}).status_code == 200, path

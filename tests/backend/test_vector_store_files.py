@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import openai
 import pytest
 from helpers import assert_counts_consistent, upload
+
+from vsmock.ingest.chunking import chunk_text
 
 
 def test_attach_retrieve_update_content_detach(client: openai.OpenAI) -> None:
@@ -180,3 +184,116 @@ def test_attaching_an_attached_file_again_keeps_it_searchable(client: openai.Ope
     assert [c.text for c in content] == ["The quick brown fox jumps over the lazy dog."]
     listed = client.vector_stores.files.list(vector_store_id=store.id).data
     assert [(v.id, v.attributes) for v in listed] == [(f.id, {"k": "v"})]
+
+
+# -- documented choices (README: "Where vsmock decides") ---------------------------------------
+def long_text(words: int) -> str:
+    return " ".join(f"word{i}" for i in range(words)) + "\n"
+
+
+STATIC_200_50: Any = {
+    "type": "static",
+    "static": {"max_chunk_size_tokens": 200, "chunk_overlap_tokens": 50},
+}
+
+
+@pytest.mark.parametrize("chunking", [None, STATIC_200_50], ids=["auto", "static-200-50"])
+def test_content_is_the_parsed_text_once_cut_where_the_chunks_start(
+    client: openai.OpenAI, chunking: Any
+) -> None:
+    """The spec: content is the "Parsed content of the file"; search shows "Content chunks
+    from the file". Chunks overlap, the content does not: joined, it is the text."""
+    text = long_text(3000)
+    f = upload(client, "long.txt", text)
+    store = client.vector_stores.create()
+    extra = {"chunking_strategy": chunking} if chunking is not None else {}
+    client.vector_stores.files.create(vector_store_id=store.id, file_id=f.id, **extra)
+
+    content = client.vector_stores.files.content(file_id=f.id, vector_store_id=store.id)
+    pieces = [item.text for item in content.data]
+    assert all(item.type == "text" for item in content.data)
+    assert "".join(pieces) == text  # once: no overlap
+    size = (200, 50) if chunking is not None else (800, 400)
+    chunks = chunk_text(text, *size)
+    assert len(pieces) == len(chunks) > 3  # one item per chunk, each where its chunk starts
+    assert all(chunk.text.startswith(piece) for chunk, piece in zip(chunks, pieces, strict=True))
+    assert (content.has_more, content.next_page) == (False, None)
+
+    # usage_bytes counts the stored chunks, overlaps included ("may be different from the
+    # original file size"): read back through retrieve, list and the store.
+    vsf = client.vector_stores.files.retrieve(file_id=f.id, vector_store_id=store.id)
+    assert vsf.usage_bytes == sum(len(c.text.encode()) for c in chunks) > f.bytes
+    listed = client.vector_stores.files.list(vector_store_id=store.id).data
+    assert [v.usage_bytes for v in listed] == [vsf.usage_bytes]
+    assert client.vector_stores.retrieve(store.id).usage_bytes == vsf.usage_bytes
+
+    # search still shows whole (overlapping) chunks
+    hits = client.vector_stores.search(store.id, query="word1500", max_num_results=50)
+    shown = [c.text for hit in hits.data for c in hit.content]
+    assert shown and all(text in {c.text for c in chunks} for text in shown)
+
+
+def test_content_of_an_unfinished_or_failed_file_is_empty(
+    client: openai.OpenAI, server: Any
+) -> None:
+    server.admin("POST", "/processing", json={"polls": 2})
+    f = upload(client, "a.txt", "some text")
+    bad = upload(client, "b.bin", b"\x00\x01")
+    store = client.vector_stores.create(file_ids=[f.id, bad.id])
+    assert list(client.vector_stores.files.content(file_id=f.id, vector_store_id=store.id)) == []
+    client.vector_stores.retrieve(store.id)  # the second status read finishes both
+    client.vector_stores.retrieve(store.id)
+    done = client.vector_stores.files.content(file_id=f.id, vector_store_id=store.id)
+    assert [c.text for c in done] == ["some text"]
+    failed = client.vector_stores.files.content(file_id=bad.id, vector_store_id=store.id)
+    assert list(failed) == []
+
+
+def test_attaching_an_attached_file_again_replaces_it(client: openai.OpenAI, server: Any) -> None:
+    """The reference leaves this open (an open question); vsmock replaces the vector-store
+    file: new attributes and chunking, a new created_at, and it moves to the newest end."""
+    a = upload(client, "a.txt", "alpha text")
+    b = upload(client, "b.txt", "beta text")
+    store = client.vector_stores.create()
+    first = client.vector_stores.files.create(
+        vector_store_id=store.id, file_id=a.id, attributes={"v": 1}
+    )
+    server.admin("POST", "/clock", json={"advance_seconds": 10})
+    client.vector_stores.files.create(vector_store_id=store.id, file_id=b.id)
+    server.admin("POST", "/clock", json={"advance_seconds": 10})
+    again = client.vector_stores.files.create(
+        vector_store_id=store.id, file_id=a.id, attributes={"v": 2}, chunking_strategy=STATIC_200_50
+    )
+    assert again.created_at == first.created_at + 20
+    assert again.attributes == {"v": 2}
+    assert again.chunking_strategy.static.max_chunk_size_tokens == 200  # type: ignore[union-attr]
+    # read back: retrieve, list (newest first and oldest first), the counts, search
+    read = client.vector_stores.files.retrieve(file_id=a.id, vector_store_id=store.id)
+    assert read.model_dump() == again.model_dump()
+    assert [v.id for v in client.vector_stores.files.list(store.id)] == [a.id, b.id]
+    assert [v.id for v in client.vector_stores.files.list(store.id, order="asc")] == [b.id, a.id]
+    shown = client.vector_stores.retrieve(store.id)
+    assert (shown.file_counts.completed, shown.file_counts.total) == (2, 2)
+    hits = client.vector_stores.search(store.id, query="alpha")
+    assert [(h.file_id, h.attributes) for h in hits.data] == [(a.id, {"v": 2})]
+
+
+def test_attributes_are_null_on_the_file_and_empty_in_search(
+    client: openai.OpenAI, api: Any
+) -> None:
+    """Both fields are ``map | null`` in the spec and the reference records no live value:
+    vsmock keeps what was sent (null when nothing was) and search shows ``{}``."""
+    f = upload(client, "a.txt", "alpha text")
+    store = client.vector_stores.create()
+    made = api.post(f"/vector_stores/{store.id}/files", json={"file_id": f.id}).json()
+    assert made["attributes"] is None
+    read = api.get(f"/vector_stores/{store.id}/files/{f.id}").json()
+    assert read["attributes"] is None
+    listed = api.get(f"/vector_stores/{store.id}/files").json()["data"]
+    assert [v["attributes"] for v in listed] == [None]
+    found = api.post(f"/vector_stores/{store.id}/search", json={"query": "alpha"}).json()
+    assert [item["attributes"] for item in found["data"]] == [{}]
+    cleared = api.post(f"/vector_stores/{store.id}/files/{f.id}", json={"attributes": {"k": "v"}})
+    assert cleared.json()["attributes"] == {"k": "v"}
+    api.post(f"/vector_stores/{store.id}/files/{f.id}", json={"attributes": None})
+    assert api.get(f"/vector_stores/{store.id}/files/{f.id}").json()["attributes"] is None

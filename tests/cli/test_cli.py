@@ -214,3 +214,135 @@ def test_the_cli_and_the_admin_route_bound_processing_alike() -> None:
     assert fields["polls"]["maximum"] == MAX_PROCESSING_POLLS
     assert fields["seconds"]["maximum"] == MAX_PROCESSING_SECONDS
     assert fields["poll_after_ms"]["maximum"] == MAX_POLL_AFTER_MS
+
+
+# -- help: every command explains itself -------------------------------------------------------
+COMMANDS = ("serve", "proxy", "record", "replay")
+
+
+def subparser(name: str) -> argparse.ArgumentParser:
+    parser = build_parser()
+    commands = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    found: argparse.ArgumentParser = commands.choices[name]
+    return found
+
+
+@pytest.mark.parametrize("name", COMMANDS)
+def test_every_command_has_a_description_and_every_option_help_with_its_default(
+    name: str,
+) -> None:
+    parser = subparser(name)
+    assert parser.description and len(parser.description) > 80, name
+    shown = " ".join(parser.format_help().split())
+    formatter = parser._get_formatter()
+    for action in parser._actions:
+        if isinstance(action, argparse._HelpAction):
+            continue
+        text = formatter._get_help_string(action)  # type: ignore[attr-defined]
+        assert text, (name, action.dest)
+        takes_value = action.nargs != 0  # flags (store_true) take none: off unless given
+        if action.option_strings and takes_value:
+            # a default is shown, or the option says it is required
+            assert "(default:" in text or "(required)" in text, (name, action.dest, text)
+        expanded = " ".join((text % {"default": action.default}).split())
+        assert expanded in shown, (name, action.dest)
+
+
+def test_serve_help_shows_the_defaults_and_the_names_it_uses() -> None:
+    shown = " ".join(subparser("serve").format_help().split())
+    for expected in (
+        "--host HOST address to bind (default: 127.0.0.1)",
+        "(default: 8000)",
+        "--data-dir DIR keep state on disk in DIR",
+        "--processing-polls N",
+        "(default: 0)",
+        "(default: 0.0)",
+        "(default: 20)",
+        f"(default: {512 * 1024 * 1024}, 512 MiB",
+        "(default: warning)",
+    ):
+        assert expected in shown, expected
+    assert "DATA_DIR" not in shown
+
+
+def test_processing_polls_help_says_which_read_completes() -> None:
+    """The help, the README and the server agree: the N-th status read completes."""
+    serve = subparser("serve")
+    polls = next(a for a in serve._actions if a.dest == "processing_polls")
+    assert polls.help is not None and "until its N-th status read" in polls.help
+    assert "which returns completed or failed" in polls.help
+
+
+def test_the_nth_status_read_completes_as_the_help_says(tmp_path: Path) -> None:
+    import openai
+
+    server = start_serve("--processing-polls", "3", "--poll-after-ms", "0")
+    try:
+        client = openai.OpenAI(api_key="sk-test", base_url=server.base_url, max_retries=0)
+        store = client.vector_stores.create(name="polls")
+        upload = client.files.create(file=("a.txt", b"some text"), purpose="assistants")
+        attached = client.vector_stores.files.create(vector_store_id=store.id, file_id=upload.id)
+        assert attached.status == "in_progress"  # the attach itself is no status read
+        listed = client.vector_stores.files.list(vector_store_id=store.id).data
+        assert [f.status for f in listed] == ["in_progress"]  # nor is a list
+        reads = [
+            client.vector_stores.files.retrieve(file_id=upload.id, vector_store_id=store.id).status
+            for _ in range(4)
+        ]
+        assert reads == ["in_progress", "in_progress", "completed", "completed"]
+        listed = client.vector_stores.files.list(vector_store_id=store.id).data
+        assert [f.status for f in listed] == ["completed"]
+        client.close()
+    finally:
+        server.stop()
+
+
+def test_record_help_says_ctrl_c_writes_and_a_vsmock_upstream_is_reset() -> None:
+    text = " ".join(subparser("record").format_help().split())
+    assert "press Ctrl-C (or send SIGTERM): that writes the scenario to --out" in text
+    assert "it is first RESET: all its state is cleared" in text
+    assert "scenario file to write on Ctrl-C" in text
+
+
+def test_replay_arguments_have_help() -> None:
+    text = " ".join(subparser("replay").format_help().split())
+    assert "FILE the scenario to replay" in text
+    assert "--api-key KEY the key sent to the target (default: sk-vsmock-replay)" in text
+
+
+# -- record: an upstream that cannot be reached stops it at once -------------------------------
+def closed_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_record_stops_at_once_when_the_upstream_cannot_be_reached(tmp_path: Path) -> None:
+    import time
+
+    out = tmp_path / "s.json"
+    started = time.monotonic()
+    result = run_vsmock(
+        ["record", "--upstream", f"http://127.0.0.1:{closed_port()}/v1", "--out", str(out)]
+    )
+    assert time.monotonic() - started < 15
+    assert result.returncode == 2, (result.stdout, result.stderr)
+    assert result.stdout == ""  # nothing listened
+    assert "Traceback" not in result.stderr
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert lines[0].startswith("vsmock record: error: cannot reach the upstream http://127.0.0.1:")
+    assert "not a vsmock" not in result.stderr
+    assert not out.exists()
+
+
+def test_an_upstream_that_answers_anything_is_reachable(tmp_path: Path) -> None:
+    server = start_serve()
+    try:
+        assert cli.unreachable(server.base_url) is None  # a 404 at the base is an answer
+        assert cli.unreachable(server.url + "/__admin/health") is None
+    finally:
+        server.stop()
+    assert cli.unreachable(server.base_url) is not None  # stopped: refused

@@ -4,12 +4,19 @@ from __future__ import annotations
 
 import re
 import subprocess
+import sys
 import sysconfig
 import venv
 from pathlib import Path
 
 import httpx
+import pytest
 from conftest import ROOT
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover
+    import tomli as tomllib
 
 
 def test_pip_install_then_serve(tmp_path: Path) -> None:
@@ -60,3 +67,58 @@ def test_pip_install_then_serve(tmp_path: Path) -> None:
     finally:
         process.terminate()
         process.wait(timeout=10)
+
+
+# Python code run the way ``pip install .`` leaves things when the openai SDK (which brings
+# httpx2) is not installed: importing httpx2 fails, so Starlette's test client falls back to
+# httpx and warns, at the moment Connexion imports it.
+WITHOUT_HTTPX2 = "import sys; sys.modules['httpx2'] = None\n"
+
+
+def test_without_httpx2_importing_connexion_warns() -> None:
+    """The condition the next test guards against is real (else it would prove nothing)."""
+    import starlette.exceptions
+
+    if not hasattr(starlette.exceptions, "StarletteDeprecationWarning"):
+        pytest.skip("this Starlette has no such warning")
+    result = subprocess.run(
+        [sys.executable, "-c", WITHOUT_HTTPX2 + "import connexion"],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+    )
+    assert "StarletteDeprecationWarning" in result.stderr, result.stderr
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["serve", "--port", "0"], ["proxy", "--upstream", "http://127.0.0.1:9/v1", "--port", "0"]],
+    ids=["serve", "proxy"],
+)
+def test_the_first_line_is_the_url_even_without_httpx2(argv: list[str]) -> None:
+    code = WITHOUT_HTTPX2 + f"from vsmock.cli import main; sys.exit(main({argv!r}))"
+    process = subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        cwd=ROOT,
+    )
+    try:
+        assert process.stdout is not None
+        first = process.stdout.readline()
+        assert re.match(r"vsmock (proxy )?listening on http://127\.0\.0\.1:\d+/v1", first), first
+    finally:
+        process.terminate()
+        rest = process.communicate(timeout=10)[0]
+    assert "Warning" not in rest, rest
+
+
+def test_the_openai_extra_installs_the_sdk_the_tests_use() -> None:
+    """``pip install '.[openai]'`` gives what the README's examples need."""
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    extras = project["optional-dependencies"]
+    sdk = [r for r in extras["openai"] if r.startswith("openai")]
+    assert sdk == [r for r in extras["test"] if r.startswith("openai")] and len(sdk) == 1
+    assert not any(r.startswith("openai") for r in project["dependencies"])

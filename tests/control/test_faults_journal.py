@@ -300,9 +300,11 @@ def kinds(server: ServeProcess) -> list[tuple[str, int, bool, str | None]]:
 def test_a_dropped_connection_is_a_connection_error_the_retries_recover_from(
     server: ServeProcess, client: openai.OpenAI, retrying: openai.OpenAI
 ) -> None:
-    arm(server, action="drop_connection", path_prefix="/vector_stores", method="POST")
+    arm(server, action="drop_connection", path_prefix="/vector_stores", method="POST", delay_ms=50)
     with pytest.raises(openai.APIConnectionError):
         client.vector_stores.create(name="lost")
+    dropped = journal(server)[0]
+    assert dropped["request_body"] == {"name": "lost"} and dropped["duration_ms"] >= 50
     assert client.vector_stores.list().data == []  # it never reached the backend
     arm(server, action="drop_connection", count=2, path_prefix="/vector_stores", method="POST")
     store = retrying.vector_stores.create(name="third time")
@@ -326,6 +328,8 @@ def test_a_truncated_body_loses_an_answer_whose_request_was_carried_out(
         client.vector_stores.create(name="made, answer lost")
     (made,) = client.vector_stores.list().data  # as on a real network, the store exists
     assert made.name == "made, answer lost"
+    cut = journal(server)[0]
+    assert cut["fault_kind"] == "truncate_body" and cut["request_body"] == {"name": made.name}
     arm(server, action="truncate_body", path_prefix="/vector_stores", method="GET")
     with api.stream("GET", f"/vector_stores/{made.id}") as answer:
         assert answer.status_code == 200

@@ -11,9 +11,9 @@ delete), vector-store files (attach with attributes, update attributes, detach),
 
 After every step: every File and its bytes; every store, retrieved and listed in both
 orders across pages (and one page back with ``before``); every vector-store file, listed
-in both orders, with each ``filter``, and retrieved; every batch and its files;
-``file_counts`` and ``usage_bytes`` sums; and one search per store, whose results must
-be completed, attached files that honour ``max_num_results`` and an ``eq`` filter.
+in both orders, with each ``filter``, and retrieved, and its content; every batch and its
+files; ``file_counts`` and ``usage_bytes`` sums; and one search per store, whose results
+must be completed, attached files that honour ``max_num_results`` and an ``eq`` filter.
 
 Profiles: ``ci`` (the default, about a minute) and ``deep`` (``scripts/oracle.sh``, or
 ``VSMOCK_ORACLE_PROFILE=deep``). The ``ci`` profile is derandomized (the same call
@@ -525,10 +525,14 @@ class Oracle(RuleBasedStateMachine):
         self.model.now += seconds
         assert self.harness.admin("/clock", {"advance_seconds": seconds})["now"] == self.model.now
 
-    @rule(polls=st.sampled_from([0, 1, 2, 3]))
-    def set_processing(self, polls: int) -> None:
+    @rule(polls=st.sampled_from([0, 1, 2, 3]), stall=st.sampled_from([None, True, False]))
+    def set_processing(self, polls: int, stall: bool | None) -> None:
         self.model.polls = polls
-        assert self.harness.admin("/processing", {"polls": polls})["polls"] == polls
+        body: dict[str, Any] = {"polls": polls}
+        if stall is not None:
+            self.model.stall = body["stall"] = stall
+        settings = self.harness.admin("/processing", body)
+        assert (settings["polls"], settings["stall"]) == (polls, self.model.stall)
 
     @precondition(lambda self: self.disk)
     @rule()
@@ -537,6 +541,7 @@ class Oracle(RuleBasedStateMachine):
         self.harness.stop()
         self.harness.start(self.model.now)
         self.model.polls = 0  # processing settings are the server's flags, not state
+        self.model.stall = False
 
     # -- reading everything back ---------------------------------------------------------------
     @invariant()
@@ -554,6 +559,7 @@ class Oracle(RuleBasedStateMachine):
         self.check_files()
         for store in self.model.ordered_stores():
             self.check_store_files(store)  # learns usage_bytes first
+            self.check_contents(store)
         self.check_store_lists()
         for store in list(self.model.ordered_stores()):
             result = call(
@@ -643,6 +649,19 @@ class Oracle(RuleBasedStateMachine):
             assert [f.id for f in listed.data] == [
                 f.id for f in reversed(self.model.ordered_vsfs(store.id, status=status))
             ], status
+
+    def check_contents(self, store: Store) -> None:
+        """Every vector-store file's content: its text once when completed, else nothing."""
+        for file_id in list(store.files):
+            result = call(
+                lambda file_id=file_id: self.model.content(store.id, file_id),  # type: ignore[misc]
+                lambda file_id=file_id: self.client.vector_stores.files.content(  # type: ignore[misc]
+                    file_id, vector_store_id=store.id
+                ),
+            )
+            assert result is not None
+            want, page = result
+            assert [item.text for item in page.data] == want, (store.id, file_id)
 
     # -- comparisons ---------------------------------------------------------------------------
     def compare_store(self, store: Store, got: dict[str, Any]) -> None:

@@ -3,12 +3,16 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Any
+from typing import Any, BinaryIO
 
 from vsmock.backend.limits import check_chunking, check_map, chunking_object
 from vsmock.backend.pagination import Ordering, list_object
 from vsmock.backend.state import BackendState, Prepared, operation
 from vsmock.contract.json_types import JsonObject
+from vsmock.errors import StoredDataMissing
+from vsmock.ingest.chunking import content_pieces
+from vsmock.ingest.extraction import extract_text
+from vsmock.storage.blobs import BlobMissing
 
 
 class VectorStoreFilesMixin(BackendState):
@@ -129,17 +133,51 @@ class VectorStoreFilesMixin(BackendState):
             self._touch(store)
         return {"id": file_id, "object": "vector_store.file.deleted", "deleted": True}
 
-    @operation
     def retrieve_vector_store_file_content(
         self, *, vector_store_id: str, file_id: str
     ) -> JsonObject:
-        """The parsed text of a file, one item per chunk (empty until it is completed)."""
-        self._store_view(vector_store_id)
-        vsf = self._vsf(vector_store_id, file_id)
-        texts = self._chunks_of(vector_store_id, file_id) if vsf["status"] == "completed" else []
+        """The parsed text of a file, once it is completed (nothing before).
+
+        It is cut where the file's chunks start, one item per chunk, so the items do not
+        overlap and joined they are the text, as the spec describes it ("Parsed content of
+        the file"); the chunks themselves, which overlap, are what search shows. The text
+        is extracted again from the File's bytes, after the lock is released.
+        """
+        source = self._content_source(vector_store_id=vector_store_id, file_id=file_id)
+        texts: list[str] = []
+        if source is not None:
+            blob, filename, (max_tokens, overlap_tokens) = source
+            with blob:
+                data = blob.read()
+            texts = content_pieces(extract_text(data, filename), max_tokens, overlap_tokens)
         return {
             "object": "vector_store.file_content.page",
             "data": [{"type": "text", "text": text} for text in texts],
             "has_more": False,
             "next_page": None,
         }
+
+    @operation
+    def _content_source(
+        self, *, vector_store_id: str, file_id: str
+    ) -> tuple[BinaryIO, str, tuple[int, int]] | None:
+        """For a completed file: its File's bytes (opened under the lock, so a later delete
+        cannot cut them short), its filename and its chunking; None otherwise."""
+        self._store_view(vector_store_id)
+        vsf = self._vsf(vector_store_id, file_id)
+        if vsf["status"] != "completed":
+            return None
+        filename = self._file(file_id)["filename"]
+        try:
+            blob = self.blobs.open_blob(file_id)
+        except BlobMissing as exc:
+            raise StoredDataMissing(str(exc.path)) from None
+        max_tokens, overlap_tokens = vsf["chunking"]
+        return blob, filename, (max_tokens, overlap_tokens)
+
+    def runs_long(self, operation: str, arguments: Mapping[str, Any]) -> bool:
+        """Content extracts a file's text again (seconds for a large PDF): off the event
+        loop too."""
+        return operation == "retrieve_vector_store_file_content" or super().runs_long(
+            operation, arguments
+        )

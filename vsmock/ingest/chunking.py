@@ -29,6 +29,7 @@ __all__ = [
     "MIN_CHUNK_TOKENS",
     "Chunk",
     "chunk_text",
+    "content_pieces",
     "usage_bytes",
 ]
 
@@ -115,6 +116,18 @@ def chunk_text(text: str, max_tokens: int, overlap_tokens: int) -> list[Chunk]:
             )
         )
     return chunks
+
+
+def content_pieces(text: str, max_tokens: int, overlap_tokens: int) -> list[str]:
+    """``text`` cut where each of its chunks starts: what a vector-store file's content shows.
+
+    One piece per chunk of :func:`chunk_text`, in order; piece ``i`` is chunk ``i`` up to
+    where chunk ``i + 1`` starts (the last piece is the last chunk whole), so the pieces do
+    not overlap and ``"".join(pieces) == text``. Without overlap they are the chunks.
+    """
+    chunks = chunk_text(text, max_tokens, overlap_tokens)
+    starts = [chunk.start for chunk in chunks] + [len(text)]
+    return [text[start:end] for start, end in zip(starts, starts[1:], strict=False)]
 
 
 def usage_bytes(chunks: Iterable[Chunk]) -> int:

@@ -186,7 +186,8 @@ def save(recorder: Recorder, out: Path, violations: str) -> int:
     scenario = recorder.scenario()
     Path(out).parent.mkdir(parents=True, exist_ok=True)
     scenario.dump(out)
-    print(f"vsmock record: wrote {len(scenario.interactions)} interactions to {out}")
+    count = len(scenario.interactions)
+    print(f"vsmock record: wrote {count} interaction{'' if count == 1 else 's'} to {out}")
     print(violations)
     for note in recorder.notes:
         print(f"vsmock record: {note}", file=sys.stderr)

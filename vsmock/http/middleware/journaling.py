@@ -51,9 +51,20 @@ class Journaling(ServedMiddleware):
                     entry.response_truncated = True
                 response_size += len(piece)
                 if not message.get("more_body", False):
-                    entry.duration_ms = (monotonic() - started) * 1000
-                    entry.request_body = b"".join(request_parts)
-                    entry.response_body = b"".join(response_parts)
+                    finish()
             await send(message)
 
-        await self.app(scope, tee_receive, tee_send)
+        finished = False
+
+        def finish() -> None:
+            nonlocal finished
+            finished = True
+            entry.duration_ms = (monotonic() - started) * 1000
+            entry.request_body = b"".join(request_parts)
+            entry.response_body = b"".join(response_parts)
+
+        try:
+            await self.app(scope, tee_receive, tee_send)
+        finally:
+            if not finished:  # an answer a fault cut short, or none: recorded all the same
+                finish()
