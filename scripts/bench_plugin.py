@@ -4,6 +4,12 @@
 
 * cold start: a fresh interpreter imports vsmock, builds the app (parses the
   contracts) and answers its first request (goal <= 1.0 s);
+* first attach-and-search: on a fresh server, both the ``vsmock serve`` process and the
+  plugin's in-process server, the seconds from start to the first 200 and to the first
+  completed attach-and-search (upload a file, create a store with it, search it), sent as
+  soon as the server answers; then that first attach-and-search beside a later one (goal:
+  no more than a few times a later one), and for ``vsmock serve`` the same with the first
+  one sent 0.5 s after the first 200;
 * reset: ``Runtime.reset()`` after a typical test, as the ``vsmock`` fixture does
   it (goal <= 2 ms);
 * a generated suite of N tests using ``openai_client`` (each creates a store,
@@ -57,6 +63,97 @@ print(json.dumps({"import": t1 - t0, "create_app": t2 - t1, "serve": t3 - t2,
 server.stop()
 """
 
+FIRST_SEARCH = r"""
+import http.client, json, socket, subprocess, sys, time
+
+mode, pause = sys.argv[1], float(sys.argv[2])
+AUTH = {"Authorization": "Bearer sk-x"}
+DOC = (b"# Returns\nYou can return any item within 30 days of delivery for a full refund.\n"
+       b"# Shipping\nOrders ship within two business days.\n")
+
+
+def call(conn, method, path, body=b"", headers=None):
+    conn.request(method, path, body=body, headers={**AUTH, **(headers or {})})
+    response = conn.getresponse()
+    data = response.read()
+    assert response.status == 200, (path, response.status, data[:300])
+    return json.loads(data)
+
+
+def attach_and_search(conn, n):
+    boundary = "vsmock-bench-boundary"
+    body = (
+        f"--{boundary}\r\nContent-Disposition: form-data; name=\"purpose\"\r\n\r\n"
+        f"assistants\r\n--{boundary}\r\nContent-Disposition: form-data; name=\"file\"; "
+        f"filename=\"faq-{n}.md\"\r\nContent-Type: text/markdown\r\n\r\n"
+    ).encode() + DOC + f"item {n}\r\n--{boundary}--\r\n".encode()
+    file = call(conn, "POST", "/v1/files", body,
+                {"Content-Type": f"multipart/form-data; boundary={boundary}"})
+    json_type = {"Content-Type": "application/json"}
+    store = call(conn, "POST", "/v1/vector_stores",
+                 json.dumps({"name": f"s{n}", "file_ids": [file["id"]]}), json_type)
+    hits = call(conn, "POST", f"/v1/vector_stores/{store['id']}/search",
+                json.dumps({"query": "return policy"}), json_type)
+    assert hits["data"][0]["file_id"] == file["id"], hits
+
+
+def first_200(port, started, process=None):
+    while time.perf_counter() - started < 60:
+        if process is not None and process.poll() is not None:
+            raise SystemExit(f"vsmock serve exited with {process.returncode}")
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+            conn.request("GET", "/v1/vector_stores", headers=AUTH)
+            response = conn.getresponse()
+            response.read()
+            if response.status == 200:
+                return conn
+        except OSError:
+            pass
+        time.sleep(0.002)
+    raise SystemExit("no 200 within 60 s")
+
+
+process = None
+if mode == "serve":
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    started = time.perf_counter()
+    process = subprocess.Popen(
+        [sys.executable, "-m", "vsmock", "serve", "--port", str(port)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )
+else:  # what the plugin's session fixture does, in the test process
+    started = time.perf_counter()
+    from vsmock.plugin.session import ServerOptions, SessionServer
+    server = SessionServer(ServerOptions())
+    port = int(server.url.rsplit(":", 1)[1])
+try:
+    conn = first_200(port, started, process)
+    answered = sent = time.perf_counter()
+    if pause:  # a client that starts its work a moment after the server answers
+        time.sleep(pause)
+        sent = time.perf_counter()
+    attach_and_search(conn, 0)
+    searched = time.perf_counter()
+    time.sleep(2)  # later ones: once whatever the server loads in the background is loaded
+    later = []
+    for n in range(1, 8):
+        t = time.perf_counter()
+        attach_and_search(conn, n)
+        later.append(time.perf_counter() - t)
+    later.sort()
+    print(json.dumps({"first_200": answered - started, "first_search_done": searched - started,
+                      "first": searched - sent, "later": later[len(later) // 2]}))
+finally:
+    if process is not None:
+        process.terminate()
+        process.wait(10)
+    else:
+        server.stop()
+"""
+
 SUITE = '''
 import pytest
 
@@ -106,6 +203,43 @@ def cold_start(runs: int) -> dict[str, float]:
         figures["process"] = time.perf_counter() - started
         results.append(figures)
     return {key: min(r[key] for r in results) for key in results[0]}
+
+
+def first_search(mode: str, runs: int, pause: float = 0.0) -> dict[str, float]:
+    """Fresh servers (``mode``: "serve" or "plugin"), the first attach-and-search sent
+    ``pause`` seconds after the first 200: median of ``runs`` of each figure."""
+    results = []
+    for _ in range(runs):
+        out = subprocess.run(
+            [sys.executable, "-c", FIRST_SEARCH, mode, str(pause)],
+            capture_output=True,
+            text=True,
+        )
+        if out.returncode != 0:
+            raise SystemExit(f"first attach-and-search ({mode}) failed:\n{out.stderr[-3000:]}")
+        results.append(json.loads(out.stdout.strip().splitlines()[-1]))
+    return {key: statistics.median(r[key] for r in results) for key in results[0]}
+
+
+def report_first_search(runs: int) -> None:
+    print(
+        f"fresh server to the first attach-and-search (upload, create a store with it, "
+        f"search; raw HTTP), median of {runs}:"
+    )
+    for mode, label in (("serve", "vsmock serve"), ("plugin", "plugin, in-process")):
+        f = first_search(mode, runs)
+        print(
+            f"  {label:20s} start to first 200 {f['first_200']:.2f} s, to first completed "
+            f"attach-and-search {f['first_search_done']:.2f} s; first attach-and-search "
+            f"{f['first'] * 1000:.1f} ms vs later {f['later'] * 1000:.1f} ms = "
+            f"{f['first'] / f['later']:.1f}x"
+        )
+    late = first_search("serve", runs, pause=0.5)
+    print(
+        f"  {'vsmock serve':20s} first attach-and-search 0.5 s after the first 200 "
+        f"{late['first'] * 1000:.1f} ms vs later {late['later'] * 1000:.1f} ms = "
+        f"{late['first'] / late['later']:.1f}x"
+    )
 
 
 def reset_cost(rounds: int) -> dict[str, float]:
@@ -237,10 +371,17 @@ def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=200)
     parser.add_argument("--cold-runs", type=int, default=3)
+    parser.add_argument("--first-runs", type=int, default=3)
     parser.add_argument("--skip-xdist", action="store_true")
+    parser.add_argument(
+        "--first-search-only", action="store_true", help="only the first attach-and-search"
+    )
     args = parser.parse_args(argv)
 
     print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f}")
+    report_first_search(args.first_runs)
+    if args.first_search_only:
+        return
     cold = cold_start(args.cold_runs)
     print(
         f"cold start (best of {args.cold_runs}): {cold['total']:.2f} s  "

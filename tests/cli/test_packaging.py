@@ -122,3 +122,19 @@ def test_the_openai_extra_installs_the_sdk_the_tests_use() -> None:
     sdk = [r for r in extras["openai"] if r.startswith("openai")]
     assert sdk == [r for r in extras["test"] if r.startswith("openai")] and len(sdk) == 1
     assert not any(r.startswith("openai") for r in project["dependencies"])
+
+
+def test_the_plugin_starts_a_server_under_w_error_without_httpx2() -> None:
+    """The pytest plugin imports Connexion in the user's process: ``-W error`` there must not
+    turn Starlette's test-client warning into a failed test (``vsmock/http/__init__.py``)."""
+    code = WITHOUT_HTTPX2 + (
+        "import warnings; warnings.simplefilter('error')\n"
+        "from vsmock.http.app import create_app\n"
+        "from vsmock.http.uvicorn_adapter import running\n"
+        "with running(create_app()) as server: print(server.url)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, cwd=ROOT, timeout=60
+    )
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.startswith("http://127.0.0.1:"), result.stdout

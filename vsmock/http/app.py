@@ -66,22 +66,31 @@ class VsmockApp(connexion.AsyncApp):
     runtime: Runtime
 
 
-PRELOAD_DELAY = 0.5  # seconds after the server listens
+def preload_in_background() -> threading.Thread:
+    """Start loading the search engine now, on a thread of its own; returns the thread.
 
-
-def preload_in_background() -> None:
-    """Load the search engine (numpy, scipy, scikit-learn) on a background thread once the
-    server listens: startup does not wait for it, and the first search or attach rarely
-    does."""
+    The thread imports the engine (``vsmock.search.index``: SciPy's sparse matrices, about
+    a tenth of a second), uses it once on a throwaway index, and loads the event-loop
+    backend that runs the first upload on a worker thread. A request that needs the engine
+    while the thread still imports it waits for that same import (Python's per-module import
+    lock) instead of starting its own. Nothing on the request path loads scikit-learn: the
+    analyzer and the stop-word list are scikit-learn's, copied and tested equal to it
+    (``tests/search/test_analysis.py``).
+    """
 
     def preload() -> None:
-        import vsmock.search.index
-        import vsmock.search.rewrite  # noqa: F401
+        import anyio
 
-    # A moment later, so that the import does not slow down the first requests.
-    timer = threading.Timer(PRELOAD_DELAY, preload)
-    timer.name, timer.daemon = "vsmock-preload", True
-    timer.start()
+        from vsmock.search.index import SearchIndex
+
+        index = SearchIndex()
+        index.add("warm-up", ["Warm up the search engine.", "Once, before a request."], 0)
+        index.search(["warm up the engine"], allowed=None, limit=2)
+        anyio.run(anyio.sleep, 0)
+
+    thread = threading.Thread(target=preload, name="vsmock-preload", daemon=True)
+    thread.start()
+    return thread
 
 
 def api_options() -> JsonObject:

@@ -50,9 +50,14 @@ class SessionServer:
         with warnings.catch_warnings():
             # Our dependencies' deprecation notices are nothing the user's suite can act on.
             warnings.simplefilter("ignore", DeprecationWarning)
-            from vsmock.http.app import create_app
+            from vsmock.http.app import create_app, preload_in_background
             from vsmock.http.uvicorn_adapter import ThreadedServer
 
+            # The search engine (about 0.1 s), loaded here, in the session's setup, so that
+            # the first test that attaches a file or searches costs what a later one does.
+            # Waited for: no import runs alongside the user's tests. On a thread of its own
+            # all the same, which leaves this thread's event loop as it was.
+            preload_in_background().join()
             self.app: VsmockApp = create_app(
                 host=HOST,
                 port=options.port,
