@@ -309,8 +309,8 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--api-key",
         metavar="KEY",
-        help="accept only this key (Authorization: Bearer KEY), on the admin routes too "
-        "(default: any key)",
+        help="accept only this key (Authorization: Bearer KEY, or the api-key: KEY header on "
+        "the Azure routes under /openai), on the admin routes too (default: any key)",
     )
     serve.add_argument(
         "--processing-polls",

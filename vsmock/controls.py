@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from vsmock.contract.json_types import JsonObject
 from vsmock.control.clock import ClockError, checked
-from vsmock.control.faults import Fault
+from vsmock.control.faults import DEFAULT_HANG_MS, MAX_FAULTS, Fault, is_admin_path
 from vsmock.errors import InvalidRequest
 
 if TYPE_CHECKING:
@@ -85,6 +85,26 @@ def add_reply(rt: Runtime, body: JsonObject) -> list[JsonObject]:
 
 def add_fault(rt: Runtime, body: JsonObject) -> list[JsonObject]:
     action = body.get("action")
+    if body.get("status") is None and action is None and not body.get("delay_ms"):
+        raise InvalidRequest(
+            "A fault needs a status, an action or a delay_ms above 0: this one would do nothing.",
+            param="status",
+            code="missing_required_parameter",
+        )
+    prefix = body.get("path_prefix", "/")
+    if not prefix.startswith("/") or is_admin_path(prefix):
+        raise InvalidRequest(
+            f"Invalid 'path_prefix': {prefix!r}. Faults match API paths, which start with '/' "
+            "(with or without /v1 or /openai); the admin routes are never faulted.",
+            param="path_prefix",
+            code="invalid_value",
+        )
+    if len(rt.faults.list()) >= MAX_FAULTS:
+        raise InvalidRequest(
+            f"At most {MAX_FAULTS} faults can be armed at once; clear some first.",
+            param="count",
+            code="invalid_value",
+        )
     if action is not None and body.get("status") is not None:
         raise InvalidRequest(
             "A fault has a status or an action, not both.", param="action", code="invalid_value"
@@ -99,10 +119,10 @@ def add_fault(rt: Runtime, body: JsonObject) -> list[JsonObject]:
         Fault(
             status=body.get("status"),
             count=body.get("count", 1),
-            path_prefix=body.get("path_prefix", "/"),
+            path_prefix=prefix,
             method=body.get("method"),
             retry_after_ms=body.get("retry_after_ms"),
-            delay_ms=body.get("delay_ms", 0),
+            delay_ms=body.get("delay_ms", DEFAULT_HANG_MS if action == "hang" else 0),
             action=action,
             after_events=body.get("after_events"),
             probability=float(body.get("probability", 1.0)),

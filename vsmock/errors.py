@@ -67,6 +67,20 @@ class MissingAPIKey(APIError):
         )
 
 
+class MissingAzureAPIKey(APIError):
+    """No key on an Azure OpenAI route: Azure's wording, which names its ``api-key`` header."""
+
+    status = 401
+    type = "invalid_request_error"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "Access denied due to missing subscription key. Make sure to include "
+            "subscription key when making requests to an API (the api-key header, or "
+            "Authorization: Bearer)."
+        )
+
+
 class InvalidAPIKey(APIError):
     status = 401
     type = "invalid_request_error"

@@ -406,6 +406,11 @@ def test_a_seeded_probability_hits_the_same_requests_every_time(
         {"status": 500, "probability": 0},
         {"status": 500, "probability": 1.5},
         {"status": 500, "probability": "often"},
+        {},  # would do nothing, and use up a request
+        {"delay_ms": 0},
+        {"status": 500, "path_prefix": "files"},  # can never match
+        {"status": 500, "path_prefix": "/__admin/clock"},  # the admin API is never faulted
+        {"status": 500, "path_prefix": "/v1/__admin"},
     ],
 )
 def test_bad_fault_actions_are_refused(server: ServeProcess, fault: dict[str, Any]) -> None:
@@ -413,3 +418,33 @@ def test_bad_fault_actions_are_refused(server: ServeProcess, fault: dict[str, An
     assert reply.status_code == 400
     assert set(reply.json()["error"]) == {"message", "type", "param", "code"}
     assert armed(server) == []
+
+
+def test_fault_bounds_say_what_they_are(server: ServeProcess, api: httpx.Client) -> None:
+    error = server.admin("POST", "/faults", json={"status": 429, "probability": 0}).json()
+    assert "> 0" in error["error"]["message"]  # exclusive: 0 itself is refused
+    hang = arm(server, action="hang", delay_ms=0)[0]
+    assert hang["delay_ms"] == 0  # as given; 30 s only when not given
+    assert arm(server, action="hang", path_prefix="/nothing")[1]["delay_ms"] == 30_000
+    server.admin("DELETE", "/faults")
+    arm(server, status=429, retry_after_ms=0)
+    throttled = api.get("/files")
+    assert throttled.status_code == 429
+    assert (throttled.headers["retry-after-ms"], throttled.headers["retry-after"]) == ("0", "0")
+
+
+def test_an_azure_prefix_matches_azure_requests(server: ServeProcess) -> None:
+    arm(server, status=503, path_prefix="/openai/files")
+    azure = httpx.get(
+        f"{server.url}/openai/files", params={"api-version": "2024-10-21"}, headers={"api-key": "k"}
+    )
+    assert azure.status_code == 503
+    assert armed(server) == []
+
+
+def test_no_more_than_a_thousand_faults_wait(server: ServeProcess) -> None:
+    for _ in range(1000):
+        server.admin("POST", "/faults", json={"status": 500, "path_prefix": "/nothing"})
+    refused = server.admin("POST", "/faults", json={"status": 500})
+    assert refused.status_code == 400 and "1000" in refused.json()["error"]["message"]
+    assert len(armed(server)) == 1000

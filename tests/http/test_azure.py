@@ -441,7 +441,7 @@ def test_a_missing_key_is_a_401(keyed: ServeProcess) -> None:
         response = httpx.get(url, headers=headers)
         assert response.status_code == 401, headers
         error = response.json()["error"]
-        assert error["message"].startswith("You didn't provide an API key.")
+        assert error["message"].startswith("Access denied due to missing subscription key")
         assert set(error) == {"message", "type", "param", "code"}
     assert httpx.get(url, headers={"api-key": KEY}).status_code == 200
 
@@ -453,3 +453,16 @@ def test_the_openai_routes_still_take_only_bearer(keyed: ServeProcess) -> None:
         assert httpx.get(url, headers={"api-key": KEY}).status_code == 401
     with openai.OpenAI(base_url=keyed.base_url, api_key=KEY) as plain:
         assert plain.vector_stores.list().data is not None
+
+
+def test_paths_under_openai_that_name_nothing_are_404s_whatever_the_key(
+    server: ServeProcess,
+) -> None:
+    for path in ("/openai", "/openai/__admin/health"):
+        for headers in ({"api-key": "k"}, {"authorization": "Bearer k"}):
+            answer = httpx.get(server.url + path, headers=headers, timeout=30)
+            assert answer.status_code in (400, 404), (path, headers, answer.text)
+            assert answer.status_code != 401
+    missing = httpx.get(server.url + "/openai/files", params={"api-version": "1"}, timeout=30)
+    assert missing.status_code == 401
+    assert "api-key" in missing.json()["error"]["message"]

@@ -93,9 +93,11 @@ def to_api_error(error: ValidationError, root: str | None = None) -> InvalidRequ
     if kind in ("minimum", "maximum"):
         number = "integer" if isinstance(value, int) else "decimal"
         below = kind == "minimum"
+        exclusive = error.schema.get("exclusiveMinimum" if below else "exclusiveMaximum") is True
+        bound = (">" if below else "<") + ("" if exclusive else "=")
         return InvalidRequest(
             f"Invalid '{name}': {number} {'below minimum' if below else 'above maximum'} value. "
-            f"Expected a value {'>=' if below else '<='} {rule}, but got {value} instead.",
+            f"Expected a value {bound} {rule}, but got {value} instead.",
             param=param,
             code=f"{number}_{'below_min' if below else 'above_max'}_value",
         )

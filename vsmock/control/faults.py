@@ -1,10 +1,10 @@
 """Injected faults and latency: the next N matching requests fail (or slow down).
 
 A fault matches a request when the method matches (if one is given) and the path
-starts with ``path_prefix``. The API is served both under ``/v1`` and at the root,
-so a leading ``/v1`` is ignored on both sides: ``/v1/files`` matches ``/files``
-and the other way round. Each request consumes at most one fault: the oldest
-armed one that matches. A fault is dropped once its count is spent.
+starts with ``path_prefix``. The API is served under ``/v1``, at the root and (for Azure
+clients) under ``/openai``, so those leading parts are ignored on both sides:
+``/v1/files`` matches ``/files`` and the other way round. Each request consumes at most
+one fault: the oldest armed one that matches. A fault is dropped once its count is spent.
 
 A fault answers with an error ``status``, or does one of the :data:`ACTIONS` below the
 status codes (what a network does): drop the connection, cut the body short (or an event
@@ -25,17 +25,28 @@ from vsmock.contract.json_types import JsonObject
 
 DEFAULT_RETRY_AFTER_MS = 1000  # a 429 always tells the client when to come back
 DEFAULT_HANG_MS = 30_000  # how long a hang lasts when no delay_ms is given
+MAX_FAULTS = 1_000  # armed at once
 API_PREFIX = "/v1"
+AZURE_PREFIX = "/openai"  # Azure OpenAI clients' paths, served as the API's
+ADMIN_PREFIX = "/__admin"
 # Faults below HTTP status codes. The first three fail before the request reaches the
 # backend; truncate_body lets it be carried out and loses the answer on the way back.
 ACTIONS = ("drop_connection", "hang", "malformed_json", "truncate_body")
 
 
 def api_path(path: str) -> str:
-    """The path as the API sees it, whether it came under /v1 or at the root."""
-    if path == API_PREFIX or path.startswith(API_PREFIX + "/"):
-        return path[len(API_PREFIX) :] or "/"
+    """The path as the API sees it, whether it came under /v1, /openai (an Azure client's)
+    or at the root."""
+    for prefix in (AZURE_PREFIX, API_PREFIX):
+        if path == prefix or path.startswith(prefix + "/"):
+            path = path[len(prefix) :] or "/"
     return path
+
+
+def is_admin_path(path: str) -> bool:
+    """Whether a path prefix names the admin routes (which faults never touch)."""
+    path = api_path(path)
+    return path == ADMIN_PREFIX or path.startswith(ADMIN_PREFIX + "/")
 
 
 @dataclass
@@ -57,8 +68,6 @@ class Fault:
             self.retry_after_ms = DEFAULT_RETRY_AFTER_MS
         if self.method is not None:
             self.method = self.method.upper()
-        if self.action == "hang" and not self.delay_ms:
-            self.delay_ms = DEFAULT_HANG_MS
         self._draws = random.Random(f"{self.seed}:fault")
 
     @property

@@ -155,7 +155,7 @@ class Vsmock:
         path_prefix: str = "/",
         method: str | None = None,
         retry_after_ms: int | None = None,
-        delay_ms: int = 0,
+        delay_ms: int | None = None,
         after_events: int | None = None,
         probability: float | None = None,
         seed: int | None = None,
@@ -172,10 +172,11 @@ class Vsmock:
         ``probability`` (with ``seed``) hits matching requests at that rate, reproducibly.
         Returns the armed faults.
         """
-        body: JsonObject = {"count": count, "path_prefix": path_prefix, "delay_ms": delay_ms}
+        body: JsonObject = {"count": count, "path_prefix": path_prefix}
         for key, value in (
             ("status", status),
             ("action", action),
+            ("delay_ms", delay_ms),
             ("method", method),
             ("retry_after_ms", retry_after_ms),
             ("after_events", after_events),

@@ -11,18 +11,26 @@ from __future__ import annotations
 from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
-from vsmock.errors import InvalidAPIKey, MissingAPIKey
+from vsmock.errors import InvalidAPIKey, MissingAPIKey, MissingAzureAPIKey
 from vsmock.http.envelope import send_error
 from vsmock.http.middleware import ServedMiddleware, is_admin
-from vsmock.http.middleware.admission import azure_path
+from vsmock.http.middleware.admission import AZURE_PREFIX, azure_path
 from vsmock.http.request_state import RequestState
+
+
+def azure_looking(scope: Scope) -> bool:
+    """A request for an Azure OpenAI route, or for a path under ``/openai`` that names none
+    (which then gets its 404, whichever way it presents its key)."""
+    path = scope["path"]
+    under = path == AZURE_PREFIX or path.startswith(AZURE_PREFIX + "/")
+    return under or azure_path(scope) is not None
 
 
 def presented_key(scope: Scope) -> str:
     """The API key the request presents ('' for none): an Azure route's ``api-key``
     header, else the ``Authorization: Bearer`` key."""
     headers = Headers(scope=scope)
-    if azure_path(scope) is not None:
+    if azure_looking(scope):
         key = headers.get("api-key", "").strip()
         if key:
             return key
@@ -40,7 +48,8 @@ class Auth(ServedMiddleware):
             return
         key = presented_key(scope)
         if not key:
-            await send_error(send, MissingAPIKey())
+            missing = MissingAzureAPIKey() if azure_looking(scope) else MissingAPIKey()
+            await send_error(send, missing)
             return
         if expected is not None and key != expected:
             await send_error(send, InvalidAPIKey(key))

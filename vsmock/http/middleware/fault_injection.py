@@ -168,6 +168,6 @@ def injected(status: int, retry_after_ms: int | None) -> APIError:
     headers: dict[str, str] = {}
     if retry_after_ms is not None:
         headers["retry-after-ms"] = str(retry_after_ms)
-        headers["retry-after"] = str(max(1, math.ceil(retry_after_ms / 1000)))
+        headers["retry-after"] = str(math.ceil(retry_after_ms / 1000))
     error_class = BY_STATUS[status]
     return error_class(MESSAGES[status], headers=headers)
