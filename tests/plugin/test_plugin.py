@@ -19,7 +19,6 @@ with warnings.catch_warnings():  # connexion's deprecation notices
     # cannot be imported twice in one process: import what the server uses once, here.
     import numpy  # noqa: F401
     import openai  # noqa: F401
-    import scipy.sparse  # noqa: F401
     import sklearn.feature_extraction.text  # noqa: F401
 
     import vsmock.http.app  # noqa: F401

@@ -53,7 +53,7 @@ from vsmock.settings import Settings
 from vsmock.storage.blobs import BlobMissing, BlobStore, Findings
 from vsmock.storage.tinydb_adapter import DamagedState, Database, RecordTable
 
-if TYPE_CHECKING:  # the search engine (numpy, scipy, scikit-learn) loads on first use
+if TYPE_CHECKING:  # the search engine loads on first use (or from the preload)
     from vsmock.search.index import SearchIndex
 
 F = TypeVar("F", bound=Callable[..., Any])

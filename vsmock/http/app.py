@@ -69,11 +69,11 @@ class VsmockApp(connexion.AsyncApp):
 def preload_in_background() -> threading.Thread:
     """Start loading the search engine now, on a thread of its own; returns the thread.
 
-    The thread imports the engine (``vsmock.search.index``: SciPy's sparse matrices, about
-    a tenth of a second), uses it once on a throwaway index, and loads the event-loop
+    The thread imports the engine (``vsmock.search.index``, on numpy, which the server has
+    loaded already: a few milliseconds), uses it once on a throwaway index, and loads the event-loop
     backend that runs the first upload on a worker thread. A request that needs the engine
     while the thread still imports it waits for that same import (Python's per-module import
-    lock) instead of starting its own. Nothing on the request path loads scikit-learn: the
+    lock) instead of starting its own. Nothing on the request path loads scikit-learn or SciPy: the
     analyzer and the stop-word list are scikit-learn's, copied and tested equal to it
     (``tests/search/test_analysis.py``).
     """

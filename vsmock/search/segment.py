@@ -2,12 +2,12 @@
 
 A segment holds a batch of chunks in two forms:
 
-* ``matrix``: a ``scipy.sparse.csc_matrix`` of shape (rows, terms) whose data are the
-  *squared* raw term counts. Column ``t`` is the postings list of term ``t`` (row ids
-  ascending), so a query reads only the column slices of its own terms; the count itself is
-  recovered exactly with ``sqrt`` (counts are small integers; ``counts`` keeps them once a
-  search needs them). ``matrix @ idf**2`` gives
-  every row's squared TF-IDF norm in one vectorised pass, summed in term-id order.
+* ``matrix``: a :class:`Postings` (scipy's compressed-sparse-column layout, in numpy
+  arrays) of shape (rows, terms) whose data are the *squared* raw term counts. Column ``t``
+  is the postings list of term ``t`` (row ids ascending), so a query reads only the column
+  slices of its own terms; the count itself is recovered exactly with ``sqrt`` (counts are
+  small integers; ``counts`` keeps them once a search needs them). ``matrix @ idf**2``
+  gives every row's squared TF-IDF norm in one vectorised pass, summed in term-id order.
 * ``tokens``/``tok_ptr``: the token-id sequence of every row (CSR-like), used for phrase
   (bigram) matching by the re-ranker and for document-frequency bookkeeping on removal.
 
@@ -23,13 +23,37 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 
 import numpy as np
-import scipy.sparse as sp
 from numpy.typing import NDArray
 
 from vsmock.search.arrays import unique, unique_counts
 
 IntArray = NDArray[np.int64]
 FloatArray = NDArray[np.float64]
+
+
+@dataclass(frozen=True)
+class Postings:
+    """A sparse (rows, terms) matrix in scipy's compressed-sparse-column layout: column ``t``
+    holds the rows ``indices[indptr[t]:indptr[t + 1]]`` (ascending) with values
+    ``data[indptr[t]:indptr[t + 1]]``. The index needs the layout and one product, not
+    scipy: loading ``scipy.sparse`` would cost the first search of a server 60 ms."""
+
+    data: FloatArray
+    indices: NDArray[np.int32]
+    indptr: IntArray
+    shape: tuple[int, int]
+
+    @property
+    def nnz(self) -> int:
+        return int(self.indptr[-1])
+
+    def __matmul__(self, vector: FloatArray) -> FloatArray:
+        """Each row's sum of value × ``vector[term]``, accumulated entry by entry in storage
+        order, from zero: exactly the sums (bit for bit) of scipy's ``csc_matvec``."""
+        n_rows, n_cols = self.shape
+        per_entry = self.data * np.repeat(vector[:n_cols], np.diff(self.indptr))
+        sums = np.bincount(self.indices, weights=per_entry, minlength=n_rows)
+        return np.asarray(sums, dtype=np.float64)  # already float64 (weights): no copy
 
 
 @dataclass(frozen=True)
@@ -48,7 +72,7 @@ class PendingDoc:
 
 @dataclass(eq=False)
 class Segment:
-    matrix: sp.csc_matrix
+    matrix: Postings
     tokens: NDArray[np.int32]
     tok_ptr: IntArray
     doc_num: IntArray
@@ -150,7 +174,7 @@ def _make(
     chunk: IntArray,
     order: IntArray,
 ) -> Segment:
-    matrix = sp.csc_matrix((data, rows, indptr), shape=(n_rows, n_cols), copy=False)
+    matrix = Postings(data, rows, indptr, (n_rows, n_cols))
     tok_ptr = np.zeros(n_rows + 1, dtype=np.int64)
     np.cumsum(lens, out=tok_ptr[1:])
     return Segment(
@@ -247,7 +271,7 @@ def merge_segments(segments: Sequence[Segment], n_cols: int) -> Segment:
         m = seg.matrix
         col_len = np.diff(m.indptr).astype(np.int64)
         cols = np.repeat(np.arange(seg.n_cols, dtype=np.int64), col_len)
-        rows = m.indices
+        rows: NDArray[np.integer] = m.indices
         data = m.data
         lens = np.diff(seg.tok_ptr)
         toks = seg.tokens
@@ -306,9 +330,7 @@ def renumber_terms(seg: Segment, keep: IntArray, remap: IntArray) -> Segment:
     full = np.full(remap.size + 1, nnz, dtype=np.int64)
     full[: seg.n_cols] = m.indptr[: seg.n_cols]
     indptr = np.append(full[keep], nnz)
-    matrix = sp.csc_matrix(
-        (m.data, m.indices, indptr), shape=(seg.n_rows, int(keep.size)), copy=False
-    )
+    matrix = Postings(m.data, m.indices, indptr, (seg.n_rows, int(keep.size)))
     tokens = remap[seg.tokens].astype(np.int32)
     return Segment(
         matrix=matrix,
