@@ -1,19 +1,30 @@
 #!/usr/bin/env python3
-"""One benchmark table, measured in one run: vsmock against the physical limit and Prism.
+"""One benchmark table, measured in one run: vsmock against the physical limit, Steady and Prism.
 
 Usage::
 
     python scripts/bench.py [--duration 5] [--rounds 3] [--connections 8] [--no-prism]
-                            [--baseline REV]
+                            [--no-steady] [--no-stateless] [--mock-spec YAML] [--baseline REV]
 
 Servers, all on 127.0.0.1:
 
 * **vsmock**: ``vsmock serve`` as shipped: request validation on, response validation on
   (its default), state in memory;
+* **vsmock --stateless**: ``vsmock serve --stateless``, the contract mode (answers from
+  openapi.yaml's schemas and examples, nothing stored), validation as above;
 * **Starlette**: bare Starlette on uvicorn (uvloop, httptools) answering every route with
-  the very bytes vsmock answered: the cost of HTTP and ASGI alone, the physical limit;
-* **Prism 5**: ``prism mock openapi.yaml`` (``@stoplight/prism-cli@5``, installed with npm
-  into ``build/prism``, which git ignores), mocking the same contract, if npm can install it;
+  the very bytes vsmock answered: the cost of a web framework, HTTP and ASGI;
+* **raw ASGI**: a bare ASGI callable on the same uvicorn answering the same bytes, no
+  framework at all: the physical limit of a Python server on uvicorn;
+* **Steady** (``@stdy/cli``, pinned by STEADY_VERSION to 0.22.2, the spec mock openai-python and
+  openai-node test against): its native binary run directly, as openai-python runs it (the
+  brackets array/object formats) plus ``-q`` (no log line per request), installed with npm
+  into ``build/steady``, which git ignores, if npm can install it;
+* **Prism 5**: ``prism mock`` (``@stoplight/prism-cli@5``, installed with npm into
+  ``build/prism``, also ignored), if npm can install it;
+  Steady and Prism both mock ``--mock-spec``: the official OpenAI subset
+  (/work/shared/reference/openai-vector-stores-subset.yaml) where it exists, else
+  vsmock's openapi.yaml; they serve its paths without ``/v1``;
 * with ``--baseline REV``, **vsmock@REV**: the same server built from git revision REV (a
   worktree in ``build/``), populated alike: did a change cost throughput?
 
@@ -61,6 +72,16 @@ ROOT = Path(__file__).resolve().parents[1]
 SPEC = ROOT / "openapi.yaml"
 PRISM_DIR = ROOT / "build" / "prism"
 PRISM_BIN = PRISM_DIR / "node_modules" / ".bin" / "prism"
+OFFICIAL_SPEC = Path("/work/shared/reference/openai-vector-stores-subset.yaml")
+STEADY_VERSION = "0.22.2"  # openai-python pins 0.22.1; this is the newest 0.22.x
+STEADY_DIR = ROOT / "build" / "steady"
+# openai-python's scripts/mock: how its generated tests run Steady
+STEADY_FLAGS = [
+    "--validator-query-array-format=brackets",
+    "--validator-form-array-format=brackets",
+    "--validator-query-object-format=brackets",
+    "--validator-form-object-format=brackets",
+]
 KEY = "sk-bench"
 AUTH = {"Authorization": f"Bearer {KEY}"}
 WORKLOADS = ("list", "create", "retrieve", "search", "search, new query")
@@ -177,9 +198,16 @@ class Server:
         self.process = None
 
 
-def vsmock_server(port: int, *extra: str) -> Server:
+def vsmock_server(port: int, *extra: str, name: str = "vsmock") -> Server:
     command = [sys.executable, "-m", "vsmock", "serve", "--port", str(port), *extra]
-    return Server("vsmock", command, port, "/v1/vector_stores", "/v1")
+    return Server(name, command, port, "/v1/vector_stores", "/v1")
+
+
+STATELESS = "vsmock --stateless"
+
+
+def stateless_server(port: int) -> Server:
+    return vsmock_server(port, "--stateless", "--api-key", KEY, name=STATELESS)
 
 
 def baseline_server(port: int, rev: str) -> Server:
@@ -205,27 +233,85 @@ def starlette_server(port: int, bodies: Path) -> Server:
     return Server("Starlette", command, port, "/v1/vector_stores", "/v1")
 
 
-def prism_server(port: int) -> Server:
-    command = [str(PRISM_BIN), "mock", str(SPEC), "-h", "127.0.0.1", "-p", str(port)]
+def raw_asgi_server(port: int, bodies: Path) -> Server:
+    command = [sys.executable, __file__, "--serve-raw-asgi", str(port), str(bodies)]
+    return Server("raw ASGI", command, port, "/v1/vector_stores", "/v1")
+
+
+def prism_server(port: int, spec: Path) -> Server:
+    command = [str(PRISM_BIN), "mock", str(spec), "-h", "127.0.0.1", "-p", str(port)]
     return Server("Prism 5", command, port, "/vector_stores", "")
 
 
-def ensure_prism(install: bool) -> str | None:
-    """The Prism binary's version, installing it when asked; None (and why) if absent."""
-    if not PRISM_BIN.exists() and install and shutil.which("npm"):
-        PRISM_DIR.mkdir(parents=True, exist_ok=True)
-        subprocess.run(
-            ["npm", "install", "--no-audit", "--no-fund", "@stoplight/prism-cli@5"],
-            cwd=PRISM_DIR,
+def steady_server(port: int, spec: Path, command: list[str]) -> Server:
+    """Steady as openai-python runs it, quiet. ``command`` is its native binary (a Deno
+    build), run directly: stopping an ``npx`` or ``node`` parent could orphan it."""
+    flags = ["--host", "127.0.0.1", "-p", str(port), *STEADY_FLAGS, "-q", str(spec)]
+    return Server("Steady", [*command, *flags], port, "/vector_stores", "")
+
+
+def npm_install(directory: Path, package: str) -> str | None:
+    """``npm install package`` into ``directory``; None, or why it could not."""
+    if shutil.which("npm") is None:
+        return "npm not found"
+    directory.mkdir(parents=True, exist_ok=True)
+    try:
+        run = subprocess.run(
+            ["npm", "install", "--no-audit", "--no-fund", package],
+            cwd=directory,
             check=False,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            capture_output=True,
+            text=True,
             timeout=900,
         )
+    except (OSError, subprocess.TimeoutExpired) as error:
+        return f"npm install {package} failed: {error}"
+    if run.returncode != 0:
+        tail = (run.stderr.strip().splitlines() or ["?"])[-1]
+        return f"npm install {package} failed: {tail}"
+    return None
+
+
+def ensure_prism(install: bool) -> str | None:
+    """The Prism binary's version, installing it when asked; None if absent."""
+    if not PRISM_BIN.exists() and install:
+        npm_install(PRISM_DIR, "@stoplight/prism-cli@5")
     if not PRISM_BIN.exists():
         return None
     out = subprocess.run([str(PRISM_BIN), "--version"], capture_output=True, text=True, timeout=60)
     return out.stdout.strip() or "5"
+
+
+def _steady_installed() -> tuple[str | None, list[str] | None]:
+    """The installed ``@stdy/cli`` version and the command running its binary."""
+    modules = STEADY_DIR / "node_modules" / "@stdy"
+    try:
+        version = json.loads((modules / "cli" / "package.json").read_text())["version"]
+    except (OSError, ValueError, KeyError):
+        return None, None
+    # The wrapper package picks one of these optional dependencies by platform.
+    for binary in sorted(modules.glob("cli-*/bin/steady*")):
+        if os.access(binary, os.X_OK):
+            return version, [str(binary)]
+    wrapper = modules / "cli" / "steady.js"  # forwards signals to the binary
+    if wrapper.exists() and shutil.which("node"):
+        return version, ["node", str(wrapper)]
+    return version, None
+
+
+def ensure_steady(install: bool) -> tuple[str | None, list[str] | None]:
+    """(Steady's version, the command running it), installing the pinned version into
+    build/steady when asked; (why not, None) if it cannot run."""
+    version, command = _steady_installed()
+    if (version != STEADY_VERSION or command is None) and install:
+        failed = npm_install(STEADY_DIR, f"@stdy/cli@{STEADY_VERSION}")
+        if failed:
+            return failed, None
+        version, command = _steady_installed()
+    if command is None:
+        why = "no binary for this platform" if install else "not installed (--no-install)"
+        return why, None
+    return version, command
 
 
 def serve_starlette(port: int, bodies_path: Path) -> None:
@@ -253,6 +339,37 @@ def serve_starlette(port: int, bodies_path: Path) -> None:
     ]
     uvicorn.run(
         Starlette(routes=routes), host="127.0.0.1", port=port, log_level="warning", access_log=False
+    )
+
+
+def serve_raw_asgi(port: int, bodies_path: Path) -> None:
+    """The limit of a Python server on uvicorn: one ASGI callable, no framework, answering
+    the recorded bytes (the same routes as the Starlette reference)."""
+    import uvicorn
+
+    bodies = {k: v.encode() for k, v in json.loads(bodies_path.read_text()).items()}
+    kinds = {
+        ("GET", False): "list",
+        ("POST", False): "create",
+        ("GET", True): "retrieve",
+        ("POST", True): "search",
+    }
+    headers = {
+        kind: [(b"content-type", b"application/json"), (b"content-length", b"%d" % len(body))]
+        for kind, body in bodies.items()
+    }
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        method = scope["method"]
+        if method == "POST":
+            while (await receive()).get("more_body"):
+                pass
+        kind = kinds.get((method, scope["path"] != "/v1/vector_stores"), "list")
+        await send({"type": "http.response.start", "status": 200, "headers": headers[kind]})
+        await send({"type": "http.response.body", "body": bodies[kind]})
+
+    uvicorn.run(
+        app, host="127.0.0.1", port=port, lifespan="off", log_level="warning", access_log=False
     )
 
 
@@ -572,18 +689,37 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--warmup", type=float, default=3, help="seconds per warm-up run")
     parser.add_argument("--connections", type=int, default=8)
     parser.add_argument("--no-prism", action="store_true", help="leave Prism out")
-    parser.add_argument("--no-install", action="store_true", help="do not npm-install Prism")
+    parser.add_argument("--no-steady", action="store_true", help="leave Steady out")
+    parser.add_argument("--no-stateless", action="store_true", help="leave --stateless out")
+    parser.add_argument(
+        "--mock-spec",
+        type=Path,
+        default=OFFICIAL_SPEC if OFFICIAL_SPEC.exists() else SPEC,
+        help="the OpenAPI document Steady and Prism mock (default: the official subset "
+        "if present, else openapi.yaml)",
+    )
+    parser.add_argument(
+        "--no-install", action="store_true", help="do not npm-install Prism or Steady"
+    )
     parser.add_argument("--starts", type=int, default=5, help="starts timed per server")
     parser.add_argument("--skip-store-ops", action="store_true")
     parser.add_argument("--baseline", metavar="REV", help="also measure vsmock at git REV")
     parser.add_argument("--serve-starlette", nargs=2, help=argparse.SUPPRESS)
+    parser.add_argument("--serve-raw-asgi", nargs=2, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.serve_starlette:
         serve_starlette(int(args.serve_starlette[0]), Path(args.serve_starlette[1]))
         return 0
+    if args.serve_raw_asgi:
+        serve_raw_asgi(int(args.serve_raw_asgi[0]), Path(args.serve_raw_asgi[1]))
+        return 0
 
     use_wrk = shutil.which("wrk") is not None
     prism_version = None if args.no_prism else ensure_prism(not args.no_install)
+    steady_version, steady_command = (
+        ("left out (--no-steady)", None) if args.no_steady else ensure_steady(not args.no_install)
+    )
+    mock_spec = args.mock_spec.resolve()
     workdir = Path(tempfile.mkdtemp(prefix="vsmock-bench-"))
     notes = [
         f"machine: {platform.machine()}, {os.cpu_count()} CPUs, load average "
@@ -599,65 +735,75 @@ def main(argv: list[str] | None = None) -> int:
         f"median of {args.rounds} interleaved rounds after a {args.warmup:g} s warm-up each",
         "vsmock: request validation ON, response validation ON (the served default); "
         "byte-compiled before the start-up timing, as pip install leaves it",
-        "Prism: "
-        + (f"{prism_version} (`prism mock openapi.yaml`)" if prism_version else "not available"),
+        f"Steady and Prism mock {mock_spec.name}",
+        "Steady: "
+        + (
+            f"@stdy/cli {steady_version} (its native binary, openai-python's flags, -q)"
+            if steady_command
+            else f"not measured: {steady_version}"
+        ),
+        "Prism: " + (f"{prism_version} (`prism mock`)" if prism_version else "not available"),
     ]
 
-    # vsmock first: its answers are what the Starlette reference serves.
-    vs_port, st_port = free_port(), free_port()
-    vsmock = vsmock_server(vs_port, "--api-key", KEY)
+    # vsmock first: its answers are what the Starlette and raw-ASGI references serve.
+    vsmock = vsmock_server(free_port(), "--api-key", KEY)
     servers = [vsmock]
-    vsmock.start()
-    fixture = populate(vs_port, stores=19, search_chunks=10_000)
-    store = fixture["store"]
-    notes.append(
-        f"search store: {fixture['files']} files x ~{fixture['chunks_per_file']} chunks "
-        f"(static chunking, 100 tokens), queries rotated over {len(QUERIES)}"
-    )
-    recorded = {
-        "list": request(vs_port, "GET", "/v1/vector_stores")[1].decode(),
-        "create": request(vs_port, "POST", "/v1/vector_stores", {"name": "bench"})[1].decode(),
-        "retrieve": request(vs_port, "GET", f"/v1/vector_stores/{store}")[1].decode(),
-        "search": request(
-            vs_port, "POST", f"/v1/vector_stores/{store}/search", {"query": QUERIES[0]}
-        )[1].decode(),
-    }
-    stores = {"vsmock": store}
-    baseline = None
-    if args.baseline:
-        baseline = baseline_server(free_port(), args.baseline)
-        baseline.start()
-        servers.append(baseline)
-        stores[baseline.name] = populate(baseline.port, stores=19, search_chunks=10_000)["store"]
-        notes.append(f"baseline: {baseline.name}, populated alike")
+    stores: dict[str, str] = {}
     bodies_path = workdir / "bodies.json"
-    bodies_path.write_text(json.dumps(recorded))
-    starlette = starlette_server(st_port, bodies_path)
-    starlette.start()
-    servers.append(starlette)
-    prism = None
-    if prism_version:
-        prism = prism_server(free_port())
-        prism.start()
-        servers.append(prism)
-
-    searches = [json.dumps({"query": q}) for q in QUERIES]
-    plans: dict[str, tuple[str, str, list[str] | None]] = {
-        "list": ("GET", "/vector_stores", None),
-        "create": ("POST", "/vector_stores", ['{"name":"bench"}']),
-        "retrieve": ("GET", "/vector_stores/{store}", None),
-        "search": ("POST", "/vector_stores/{store}/search", searches),
-        # Results are remembered until the store changes: here every query is new.
-        "search, new query": ("POST", "/vector_stores/{store}/search", NEW_QUERIES),
-    }
-    scripts = {}
-    for name, (method, _, bodies) in plans.items():
-        if bodies:
-            scripts[name] = workdir / f"{name.replace(', ', '-').replace(' ', '-')}.lua"
-            lua_script(scripts[name], method, bodies)
     measured: dict[tuple[str, str], list[Result]] = {}
     try:
-        for round_ in range(args.rounds + 1):  # round 0 warms up (Prism's JIT, caches)
+        vsmock.start()
+        vs_port = vsmock.port
+        fixture = populate(vs_port, stores=19, search_chunks=10_000)
+        store = stores["vsmock"] = fixture["store"]
+        notes.append(
+            f"search store: {fixture['files']} files x ~{fixture['chunks_per_file']} chunks "
+            f"(static chunking, 100 tokens), queries rotated over {len(QUERIES)}"
+        )
+        recorded = {
+            "list": request(vs_port, "GET", "/v1/vector_stores")[1].decode(),
+            "create": request(vs_port, "POST", "/v1/vector_stores", {"name": "bench"})[1].decode(),
+            "retrieve": request(vs_port, "GET", f"/v1/vector_stores/{store}")[1].decode(),
+            "search": request(
+                vs_port, "POST", f"/v1/vector_stores/{store}/search", {"query": QUERIES[0]}
+            )[1].decode(),
+        }
+        bodies_path.write_text(json.dumps(recorded))
+        if args.baseline:
+            baseline = baseline_server(free_port(), args.baseline)
+            servers.append(baseline)
+            baseline.start()
+            populated = populate(baseline.port, stores=19, search_chunks=10_000)
+            stores[baseline.name] = populated["store"]
+            notes.append(f"baseline: {baseline.name}, populated alike")
+        others = [] if args.no_stateless else [stateless_server(free_port())]
+        if steady_command:
+            others.append(steady_server(free_port(), mock_spec, steady_command))
+        if prism_version:
+            others.append(prism_server(free_port(), mock_spec))
+        others += [
+            starlette_server(free_port(), bodies_path),
+            raw_asgi_server(free_port(), bodies_path),
+        ]
+        for server in others:
+            servers.append(server)
+            server.start()
+
+        searches = [json.dumps({"query": q}) for q in QUERIES]
+        plans: dict[str, tuple[str, str, list[str] | None]] = {
+            "list": ("GET", "/vector_stores", None),
+            "create": ("POST", "/vector_stores", ['{"name":"bench"}']),
+            "retrieve": ("GET", "/vector_stores/{store}", None),
+            "search": ("POST", "/vector_stores/{store}/search", searches),
+            # Results are remembered until the store changes: here every query is new.
+            "search, new query": ("POST", "/vector_stores/{store}/search", NEW_QUERIES),
+        }
+        scripts = {}
+        for name, (method, _, bodies) in plans.items():
+            if bodies:
+                scripts[name] = workdir / f"{name.replace(', ', '-').replace(' ', '-')}.lua"
+                lua_script(scripts[name], method, bodies)
+        for round_ in range(args.rounds + 1):  # round 0 warms up (JITs, caches)
             for workload in WORKLOADS:
                 method, path, bodies = plans[workload]
                 for server in servers:
@@ -677,35 +823,40 @@ def main(argv: list[str] | None = None) -> int:
             server.stop()
 
     names = [s.name for s in servers]
+    # vsmock against every other server; --stateless against the spec mocks (or the limit)
+    pairs = [("vsmock", n) for n in names if n not in ("vsmock", STATELESS)]
+    if STATELESS in names:
+        mocks = [n for n in ("Steady", "Prism 5") if n in names] or ["raw ASGI"]
+        pairs += [(STATELESS, n) for n in mocks]
     header = "| workload | " + " | ".join(f"{n} req/s (p50 / p99 ms)" for n in names)
-    against = [n for n in names if n != "vsmock"]
-    header += "".join(f" | vsmock ÷ {n}" for n in against) + " |"
-    lines = [header, "|---" * (len(names) + 1 + len(against)) + "|"]
+    header += "".join(f" | {a} ÷ {b}" for a, b in pairs) + " |"
+    lines = [header, "|---" * (len(names) + 1 + len(pairs)) + "|"]
     for workload in WORKLOADS:
         results = {n: median_result(measured[(n, workload)]) for n in names}
         cells = [f"{fmt_rps(r.rps)} ({r.p50_ms:.2f} / {r.p99_ms:.2f})" for r in results.values()]
-        ratios = [f"{results['vsmock'].rps / results[n].rps:.2f}" for n in against]
+        ratios = [f"{results[a].rps / results[b].rps:.2f}" for a, b in pairs]
         lines.append(f"| {workload} | " + " | ".join(cells + ratios) + " |")
 
     # As ``pip install`` leaves a package: byte-compiled (PYTHONDONTWRITEBYTECODE, set on
     # some machines, would otherwise make every start compile vsmock's sources again).
     compileall.compile_dir(ROOT / "vsmock", quiet=1)
-    starts = {
-        "vsmock": startup_times(lambda: vsmock_server(free_port()), args.starts),
-        "Starlette": startup_times(lambda: starlette_server(free_port(), bodies_path), args.starts),
+    makers: dict[str, Callable[[], Server]] = {
+        "vsmock": lambda: vsmock_server(free_port()),
+        STATELESS: lambda: stateless_server(free_port()),
+        "Starlette": lambda: starlette_server(free_port(), bodies_path),
+        "raw ASGI": lambda: raw_asgi_server(free_port(), bodies_path),
+        "Prism 5": lambda: prism_server(free_port(), mock_spec),
     }
-    if baseline is not None:
-        rev = args.baseline
-        starts[baseline.name] = startup_times(
-            lambda: baseline_server(free_port(), rev), args.starts
-        )
-    if prism:
-        starts["Prism 5"] = startup_times(lambda: prism_server(free_port()), args.starts)
+    if steady_command:
+        makers["Steady"] = lambda: steady_server(free_port(), mock_spec, steady_command)
+    if args.baseline:
+        makers[servers[1].name] = lambda: baseline_server(free_port(), args.baseline)
+    starts = {n: startup_times(makers[n], args.starts) for n in names}
     lines.append(
         "| first 200 after start (median of "
         f"{args.starts}) | "
         + " | ".join(f"{starts[n]:.2f} s" for n in names)
-        + "".join(f" | {starts['vsmock'] / starts[n]:.2f}" for n in against)
+        + "".join(f" | {starts[a] / starts[b]:.2f}" for a, b in pairs)
         + " |"
     )
     print("\n".join(f"- {n}" for n in notes))
