@@ -717,6 +717,7 @@ def _resolved_spec() -> dict[str, Any]:
 # ------------------------------------------------------------------ parameters
 
 
+CONTROL_FREE = r"^[^\x00-\x1f\x7f]*$"
 ID_SAMPLES = ["vs_abc123", "vsfb_a-b_C9", "file-XYZ", "vs_", "x", "vs_a b", "vs_a\n", "", "é"]
 
 
@@ -726,7 +727,8 @@ def test_path_parameters_are_shared_strings_and_ids_state_their_rule(
     """Path parameters come from components; an id under /vector_stores states the live
     API's rule (its prefix, then letters, digits, ``_`` or ``-``) as a ``pattern``, which
     must agree with the server's own check (``backend/limits.id_error``) on every sample.
-    The Files API's ``file_id`` has none: it answers an id of any shape with a 404."""
+    The Files API's ``file_id`` excludes control characters only: it answers an id of any
+    other shape with a 404."""
     from vsmock.backend.limits import PREFIXES, id_error
 
     for path, item in spec["paths"].items():
@@ -741,8 +743,8 @@ def test_path_parameters_are_shared_strings_and_ids_state_their_rule(
             assert resolved["required"] is True
             assert resolved["schema"]["type"] == "string"
             pattern = resolved["schema"].get("pattern")
-            if path.startswith("/files"):
-                assert pattern is None, path
+            if path.startswith("/files"):  # any shape but control characters (no URL holds them)
+                assert pattern == CONTROL_FREE, path
                 continue
             name = resolved["name"]
             assert name in PREFIXES and pattern == f"^{PREFIXES[name]}[A-Za-z0-9_-]*$", path

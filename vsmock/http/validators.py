@@ -125,8 +125,8 @@ class OpenAIParameterValidator(ParameterValidator):
                     continue
                 schema = param.get("schema", param)
                 error = None
-                if name in PREFIXES and "pattern" in schema:  # an id: the live API's wording
-                    error = id_error(name, value)
+                if name in PREFIXES and schema.get("pattern", "").startswith("^" + PREFIXES[name]):
+                    error = id_error(name, value)  # an id of a set shape: the live API's wording
                 if error is None:
                     error = first_error(compiled(schema).iter_errors(value), name)
                 check(scope, error, rule=_rule(error), value=value)
