@@ -10,18 +10,8 @@ whose helpers it shares).
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
-from typing import Any
-
-from conftest import DOCS, ROOT, ServeProcess
-
-# test_node_polling imports test_lifecycle (tests/backend/), importable by itself only
-# when tests/backend/ was collected first: this file also runs alone.
-if str(ROOT / "tests" / "backend") not in sys.path:
-    sys.path.append(str(ROOT / "tests" / "backend"))
-from test_node_polling import NODE_DIR, node_sdk  # noqa: E402
+from conftest import DOCS, ServeProcess
+from test_node_polling import run_node
 
 FAQ = DOCS / "support-faq"
 API_VERSION = "2024-10-21"
@@ -29,17 +19,7 @@ ANSWER = "You can return any unused item within 30 days of delivery for a full r
 
 
 def test_node_sdk_azure_openai(server: ServeProcess) -> None:
-    node, version = node_sdk()
-    run = subprocess.run(
-        [node, "azure.mjs", server.url, str(FAQ)],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert run.returncode == 0, run.stderr
-    print(f"openai (npm) {version}")
-    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    result = run_node("azure.mjs", server.url, str(FAQ))
 
     files = {f["filename"]: f for f in result["files"]}
     assert sorted(files) == sorted(p.name for p in FAQ.glob("*.md"))

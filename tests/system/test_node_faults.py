@@ -15,18 +15,10 @@ test_node_polling.py, whose helpers it shares).
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from typing import Any
 
-from conftest import ROOT, ServeProcess
-
-# test_node_polling imports test_lifecycle (tests/backend/), importable by itself only
-# when tests/backend/ was collected first: this file also runs alone.
-if str(ROOT / "tests" / "backend") not in sys.path:
-    sys.path.append(str(ROOT / "tests" / "backend"))
-from test_node_polling import NODE_DIR, node_sdk  # noqa: E402
+from conftest import ServeProcess
+from test_node_polling import run_node
 
 STREAM_HEAD = [
     "response.created",
@@ -44,17 +36,7 @@ def raw_socket_error(error: dict[str, Any]) -> None:
 
 
 def test_node_sdk_faults_below_http(server: ServeProcess) -> None:
-    node, version = node_sdk()
-    run = subprocess.run(
-        [node, "faults.mjs", server.url],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert run.returncode == 0, run.stderr
-    print(f"openai (npm) {version}")
-    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    result = run_node("faults.mjs", server.url)
 
     # drop_connection: a connection error without retries, recovered with two
     drop = result["drop"]

@@ -65,19 +65,21 @@ def node_sdk() -> tuple[str, str]:
     return node, version
 
 
-def test_node_sdk_create_and_poll(server: ServeProcess) -> None:
+def run_node(script: str, *args: str) -> dict[str, Any]:
+    """Run ``tests/system/node/<script>`` with ``args``: the JSON object it prints last."""
     node, version = node_sdk()
-    server.admin("POST", "/reset", json={"now": 1_700_000_000})
     run = subprocess.run(
-        [node, "polling.mjs", server.url],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
+        [node, script, *args], cwd=NODE_DIR, capture_output=True, text=True, timeout=60
     )
     assert run.returncode == 0, run.stderr
-    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
     print(f"openai (npm) {version}")
+    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    return result
+
+
+def test_node_sdk_create_and_poll(server: ServeProcess) -> None:
+    server.admin("POST", "/reset", json={"now": 1_700_000_000})
+    result = run_node("polling.mjs", server.url)
 
     file, batch, uploaded, failed = (result[k] for k in ("file", "batch", "uploaded", "failed"))
     assert file["status"] == "completed" and file["last_error"] is None

@@ -11,23 +11,15 @@ SDK reads for the same responses. Without node/npm the test is skipped with a wa
 
 from __future__ import annotations
 
-import json
-import subprocess
-import sys
 from itertools import groupby, pairwise
 from typing import Any
 
 import openai
 import pytest
-from conftest import DOCS, ROOT, ServeProcess
-
-# test_node_polling imports test_lifecycle (tests/backend/), importable by itself only
-# when tests/backend/ was collected first: this file also runs alone.
-if str(ROOT / "tests" / "backend") not in sys.path:
-    sys.path.append(str(ROOT / "tests" / "backend"))
-from test_node_polling import NODE_DIR, node_sdk  # noqa: E402
-from test_responses import EVENT_ORDER as STREAM_ORDER  # noqa: E402
-from test_responses import RETURN_QUESTION as QUESTION  # noqa: E402
+from conftest import DOCS, ServeProcess
+from test_node_polling import run_node
+from test_responses import EVENT_ORDER as STREAM_ORDER
+from test_responses import RETURN_QUESTION as QUESTION
 
 FAQ = DOCS / "support-faq"
 INCLUDE = ["file_search_call.results"]
@@ -55,17 +47,7 @@ def check_order(events: list[dict[str, Any]]) -> None:
 
 @pytest.fixture
 def node_run(server: ServeProcess) -> dict[str, Any]:
-    node, version = node_sdk()
-    run = subprocess.run(
-        [node, "responses.mjs", server.url, str(FAQ)],
-        cwd=NODE_DIR,
-        capture_output=True,
-        text=True,
-        timeout=60,
-    )
-    assert run.returncode == 0, run.stderr
-    print(f"openai (npm) {version}")
-    result: dict[str, Any] = json.loads(run.stdout.strip().splitlines()[-1])
+    result = run_node("responses.mjs", server.url, str(FAQ))
     return result
 
 

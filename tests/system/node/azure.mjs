@@ -1,23 +1,14 @@
 // Drives vsmock's Azure OpenAI routes with the official Node SDK's AzureOpenAI client.
 // Usage: node azure.mjs http://127.0.0.1:PORT DOCS_DIR   (prints one JSON object on stdout)
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import OpenAI, { AzureOpenAI, toFile } from 'openai';
+import OpenAI, { AzureOpenAI } from 'openai';
+import { adminOf, faqStore } from './shared.mjs';
 
 const base = process.argv[2];
 const docs = process.argv[3];
 if (!base || !docs) throw new Error('usage: node azure.mjs <server url> <documents dir>');
 const apiVersion = '2024-10-21';
 
-async function admin(method, path, body) {
-  const response = await fetch(`${base}/__admin${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
+const admin = adminOf(base);
 
 /** An API error as plain data (or the unexpected error, rethrown). */
 async function failure(promise) {
@@ -40,17 +31,7 @@ async function failure(promise) {
 const client = new AzureOpenAI({ endpoint: base, apiVersion, apiKey: 'sk-azure-node', maxRetries: 0 });
 
 // 1. upload the support FAQ, put it in a store (a batch, polled), search it
-const names = (await readdir(docs)).filter((name) => name.endsWith('.md')).sort();
-const files = [];
-for (const name of names) {
-  const data = await readFile(join(docs, name));
-  files.push(await client.files.create({ file: await toFile(data, name), purpose: 'assistants' }));
-}
-const vs = await client.vectorStores.create({ name: 'node azure' });
-const batch = await client.vectorStores.fileBatches.createAndPoll(vs.id, {
-  file_ids: files.map((file) => file.id),
-});
-const store = await client.vectorStores.retrieve(vs.id);
+const { files, vs, batch, store } = await faqStore(client, docs, 'node azure');
 const hits = await client.vectorStores.search(vs.id, { query: 'return an item', max_num_results: 2 });
 const attached = await client.vectorStores.files.retrieve(files[0].id, { vector_store_id: vs.id });
 

@@ -1,19 +1,12 @@
 // Drives vsmock's processing lifecycle with the official Node SDK.
 // Usage: node polling.mjs http://127.0.0.1:PORT   (prints one JSON object on stdout)
 import OpenAI, { toFile } from 'openai';
+import { adminOf } from './shared.mjs';
 
 const base = process.argv[2];
 if (!base) throw new Error('usage: node polling.mjs <server url>');
 
-async function admin(method, path, body) {
-  const response = await fetch(`${base}/__admin${path}`, {
-    method,
-    headers: { 'content-type': 'application/json' },
-    body: body === undefined ? undefined : JSON.stringify(body),
-  });
-  if (!response.ok) throw new Error(`${method} ${path}: ${response.status} ${await response.text()}`);
-  return response.json();
-}
+const admin = adminOf(base);
 
 const client = new OpenAI({ apiKey: 'sk-test', baseURL: `${base}/v1`, maxRetries: 0 });
 const upload = async (name, data) =>

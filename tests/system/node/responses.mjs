@@ -1,8 +1,7 @@
 // Drives vsmock's Responses API (file_search) with the official Node SDK.
 // Usage: node responses.mjs http://127.0.0.1:PORT DOCS_DIR   (prints one JSON object on stdout)
-import { readdir, readFile } from 'node:fs/promises';
-import { join } from 'node:path';
-import OpenAI, { toFile } from 'openai';
+import OpenAI from 'openai';
+import { faqStore } from './shared.mjs';
 
 const base = process.argv[2];
 const docs = process.argv[3];
@@ -11,17 +10,7 @@ if (!base || !docs) throw new Error('usage: node responses.mjs <server url> <doc
 const client = new OpenAI({ apiKey: 'sk-test', baseURL: `${base}/v1`, maxRetries: 0 });
 
 // 1. the four support-faq documents, in a vector store whose files are all processed
-const names = (await readdir(docs)).filter((name) => name.endsWith('.md')).sort();
-const files = [];
-for (const name of names) {
-  const data = await readFile(join(docs, name));
-  files.push(await client.files.create({ file: await toFile(data, name), purpose: 'assistants' }));
-}
-const vs = await client.vectorStores.create({ name: 'node responses' });
-const batch = await client.vectorStores.fileBatches.createAndPoll(vs.id, {
-  file_ids: files.map((file) => file.id),
-});
-const store = await client.vectorStores.retrieve(vs.id);
+const { files, vs, batch, store } = await faqStore(client, docs, 'node responses');
 
 const request = {
   model: 'gpt-4.1-mini',
