@@ -39,8 +39,8 @@ def deltas(text: str) -> list[str]:
 
 def _opening(response: JsonObject) -> JsonObject:
     """The response as it looks before any output: in progress, no output, no usage."""
-    opening = clone(response)
-    opening.update(status="in_progress", completed_at=None, output=[], usage=None)
+    opening = {k: [] if k == "output" else clone(v) for k, v in response.items()}
+    opening.update(status="in_progress", completed_at=None, usage=None)
     opening["incomplete_details"] = None
     return opening
 

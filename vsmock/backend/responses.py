@@ -304,7 +304,7 @@ def answer(
                 "type": "file_search_call",
                 "status": "completed",
                 "queries": [query],
-                "results": clone(results),
+                "results": results,  # fresh dicts: the message only reads them
             }
         )
     if scripted is not None:
@@ -462,15 +462,15 @@ def _given(body: JsonObject, name: str, default: Any) -> Any:
 
 # -- what a read shows -------------------------------------------------------------------------
 def rendered_item(item: Mapping[str, Any], include: Sequence[str] | None) -> JsonObject:
-    """An output or input item as a read with ``include`` shows it."""
-    shown: JsonObject = clone(dict(item))
-    if shown.get("type") == "file_search_call" and RESULTS not in (include or ()):
-        shown["results"] = None
-    return shown
+    """An output or input item as a read with ``include`` shows it (a copy, in its order;
+    results that are not shown are not copied)."""
+    hidden = item.get("type") == "file_search_call" and RESULTS not in (include or ())
+    return {k: None if hidden and k == "results" else clone(v) for k, v in item.items()}
 
 
 def rendered(response: Mapping[str, Any], include: Sequence[str] | None) -> JsonObject:
-    """The response as a read with ``include`` shows it."""
-    shown: JsonObject = clone(dict(response))
-    shown["output"] = [rendered_item(item, include) for item in response["output"]]
-    return shown
+    """The response as a read with ``include`` shows it (a copy, in its order)."""
+    return {
+        k: [rendered_item(item, include) for item in v] if k == "output" else clone(v)
+        for k, v in response.items()
+    }

@@ -269,7 +269,7 @@ class FastOperation:
         mime_type, encoding = utils.split_content_type(_header(headers, b"content-type"))
         if mime_type is None:
             mime_type = default[0] if default else "application/octet-stream"
-        return mime_type.lower(), encoding or "utf-8"  # media types ignore case
+        return mime_type, encoding or "utf-8"
 
     def _body_validator(self, mime_type: str, encoding: str) -> Any:
         key = (mime_type, encoding)
@@ -314,8 +314,8 @@ class FastOperation:
         mimetype = parse_options_header(content_type)[0].decode()
         body = files = None
         parsed = state.json_body if state is not None else NOT_PARSED
-        if self.wants_body and parsed is not NOT_PARSED:
-            body = parsed  # the body validator read it as JSON (whatever the header's case)
+        if self.wants_body and parsed is not NOT_PARSED and utils.is_json_mimetype(content_type):
+            body = parsed  # parsed by the body validator, as get_body would
         elif self.wants_body or mimetype in FORM_CONTENT_TYPES:
             request = ConnexionRequest(scope, receive, uri_parser=self.uri_parser)
             if self.wants_body:
