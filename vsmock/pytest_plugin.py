@@ -57,6 +57,15 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         help="keep vsmock's state on disk in DIR (under xdist, DIR/gwN), to inspect the "
         "last test's state afterwards with `vsmock serve --data-dir DIR`.",
     )
+    group.addoption(
+        "--vsmock-transport",
+        default=None,
+        choices=("socket", "inprocess"),
+        help="how the openai_client fixtures reach vsmock: over a loopback socket (the "
+        "default, which also proves the bytes on the wire) or handed to the server's app "
+        "in-process (no socket or HTTP parsing: faster).",
+    )
+    parser.addini("vsmock_transport", "socket (the default) or inprocess: see --vsmock-transport")
     parser.addini("vsmock_port", "vsmock's loopback port (0: a free port)", default="0")
     parser.addini("vsmock_data_dir", "keep vsmock's state on disk in this directory")
     parser.addini(
@@ -77,7 +86,7 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def server_options(config: pytest.Config) -> ServerOptions:
     """Command line first, then the ini file."""
-    from vsmock.plugin.session import ServerOptions
+    from vsmock.plugin.session import TRANSPORTS, ServerOptions
 
     port = config.getoption("vsmock_port")
     if port is None:
@@ -88,12 +97,20 @@ def server_options(config: pytest.Config) -> ServerOptions:
     elif config.getini("vsmock_data_dir"):  # relative to the ini file
         base = config.inipath.parent if config.inipath else config.rootpath
         data_dir = base / str(config.getini("vsmock_data_dir"))
+    transport = config.getoption("vsmock_transport") or str(
+        config.getini("vsmock_transport") or "socket"
+    )
+    if transport not in TRANSPORTS:
+        raise pytest.UsageError(
+            f"vsmock_transport = {transport!r}: expected one of {', '.join(TRANSPORTS)}"
+        )
     workerinput: JsonObject | None = getattr(config, "workerinput", None)
     return ServerOptions(
         port=port,
         data_dir=data_dir,
         api_key=config.getini("vsmock_api_key") or None,
         worker=workerinput["workerid"] if workerinput else None,
+        transport=transport,
     )
 
 

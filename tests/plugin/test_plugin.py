@@ -211,10 +211,14 @@ async def test_async_client_again_on_a_new_loop(async_openai_client):
 """
 
 
-def test_fixtures_marker_and_async_client(pytester: pytest.Pytester) -> None:
+TRANSPORTS = pytest.mark.parametrize("transport", ["socket", "inprocess"])
+
+
+@TRANSPORTS
+def test_fixtures_marker_and_async_client(pytester: pytest.Pytester, transport: str) -> None:
     pytester.makepyfile(test_vsmock_user_suite=FIXTURES_AND_MARKER, test_vsmock_async_suite=ASYNC)
     (pytester.path / "fixtures").mkdir()
-    result = pytester.runpytest(*QUIET)
+    result = pytester.runpytest(*QUIET, f"--vsmock-transport={transport}")
     result.assert_outcomes(passed=17)
 
 
@@ -260,9 +264,13 @@ def test_after(openai_client):
 """
 
 
-def test_server_errors_fail_the_test_that_caused_them(pytester: pytest.Pytester) -> None:
+@TRANSPORTS
+def test_server_errors_fail_the_test_that_caused_them(
+    pytester: pytest.Pytester, transport: str
+) -> None:
     pytester.makepyfile(test_vsmock_server_errors=SERVER_ERRORS)
-    reports = pytester.inline_run(*QUIET).getreports("pytest_runtest_logreport")
+    run = pytester.inline_run(*QUIET, f"--vsmock-transport={transport}")
+    reports = run.getreports("pytest_runtest_logreport")
     failed = {r.nodeid.split("::")[-1]: r for r in reports if r.failed}
     assert sorted(failed) == ["test_response_breaking_the_contract", "test_server_exception"]
     assert all(r.when == "call" for r in failed.values())  # failures, not teardown errors

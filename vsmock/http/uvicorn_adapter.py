@@ -70,6 +70,8 @@ class Server(uvicorn.Server):
         super().__init__(config)
         self._on_ready = on_ready
         self.url = ""
+        self.address: tuple[str, int] = ("", 0)
+        self.loop: asyncio.AbstractEventLoop | None = None  # the loop serving, once ready
         self.ready = threading.Event()
 
     async def startup(self, sockets: list[socket.socket] | None = None) -> None:
@@ -77,6 +79,8 @@ class Server(uvicorn.Server):
         if self.should_exit:
             return
         host, port = self.servers[0].sockets[0].getsockname()[:2]
+        self.address = (host, port)
+        self.loop = asyncio.get_running_loop()
         shown = f"[{host}]" if ":" in host else host
         self.url = f"http://{shown}:{port}"
         self.ready.set()
@@ -135,6 +139,17 @@ class ThreadedServer:
     @property
     def base_url(self) -> str:
         return self.server.url + API_PREFIX
+
+    @property
+    def loop(self) -> asyncio.AbstractEventLoop:
+        """The event loop the server runs on (once started)."""
+        assert self.server.loop is not None, "the server has not started"
+        return self.server.loop
+
+    @property
+    def address(self) -> tuple[str, int]:
+        """The (host, port) the server listens on."""
+        return self.server.address
 
     def stop(self) -> None:
         self.server.should_exit = True

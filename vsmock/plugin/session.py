@@ -18,6 +18,10 @@ HOST = "127.0.0.1"
 DUMMY_KEY = "sk-vsmock-test"
 LOGGER = "vsmock"
 POLL_AFTER_MS = 5  # the SDK's polling helpers sleep this long between polls
+# How the SDK clients the fixtures make reach the server: over a loopback socket (the default:
+# it proves the bytes on the wire too), or handed to the app in-process
+# (``vsmock/http/client_transport.py``: no socket, no HTTP parsing, the same server).
+TRANSPORTS = ("socket", "inprocess")
 
 
 @dataclass(frozen=True)
@@ -26,6 +30,7 @@ class ServerOptions:
     data_dir: Path | None = None  # None: in memory
     api_key: str | None = None  # None: any key is accepted; clients get DUMMY_KEY
     worker: str | None = None  # the xdist worker id ("gw0", …), if any
+    transport: str = "socket"  # one of TRANSPORTS
 
     def for_worker(self) -> ServerOptions:
         """Each xdist worker gets its own port (port + worker number) and data directory."""
@@ -37,6 +42,7 @@ class ServerOptions:
             data_dir=self.data_dir / self.worker if self.data_dir is not None else None,
             api_key=self.api_key,
             worker=self.worker,
+            transport=self.transport,
         )
 
 
@@ -75,6 +81,7 @@ class SessionServer:
                 "is the port (--vsmock-port / vsmock_port) in use?"
             ) from exc
         self._ssl: ssl.SSLContext | None = None
+        self._made_transports: dict[str, tuple[type, type]] = {}
         logging.getLogger(LOGGER).addFilter(_drop_reported_errors)
 
     @property
@@ -105,7 +112,14 @@ class SessionServer:
         """An ``openai.OpenAI`` bound to this server (the SDK's defaults otherwise)."""
         openai = _sdk()
 
-        kwargs.setdefault("http_client", openai.DefaultHttpxClient(verify=self.ssl_context()))
+        if "http_client" not in kwargs:
+            if self.options.transport == "inprocess":
+                transport, _ = self._transports(openai.DefaultHttpxClient)
+                kwargs["http_client"] = openai.DefaultHttpxClient(
+                    transport=transport(self.app, self._thread.loop, self._thread.address)
+                )
+            else:
+                kwargs["http_client"] = openai.DefaultHttpxClient(verify=self.ssl_context())
         return openai.OpenAI(api_key=self.api_key, base_url=self.base_url, **kwargs)
 
     def async_openai_client(self, **kwargs: Any) -> Any:
@@ -120,10 +134,32 @@ class SessionServer:
             max_connections=openai.DEFAULT_CONNECTION_LIMITS.max_connections,
             max_keepalive_connections=0,
         )
-        kwargs.setdefault(
-            "http_client", openai.DefaultAsyncHttpxClient(verify=self.ssl_context(), limits=limits)
-        )
+        if "http_client" not in kwargs:
+            if self.options.transport == "inprocess":
+                _, transport = self._transports(openai.DefaultAsyncHttpxClient)
+                kwargs["http_client"] = openai.DefaultAsyncHttpxClient(
+                    transport=transport(self.app, self._thread.loop, self._thread.address)
+                )
+            else:
+                kwargs["http_client"] = openai.DefaultAsyncHttpxClient(
+                    verify=self.ssl_context(), limits=limits
+                )
         return openai.AsyncOpenAI(api_key=self.api_key, base_url=self.base_url, **kwargs)
+
+    def _transports(self, client_class: type) -> tuple[type, type]:
+        """The in-process transports for the HTTP library the SDK's client is built on
+        (``httpx``, or ``httpx2`` for newer SDKs), made once per library."""
+        from vsmock.http.client_transport import transports
+
+        library = next(
+            base.__module__.partition(".")[0]
+            for base in client_class.__mro__
+            if base.__module__.partition(".")[0] in ("httpx", "httpx2")
+        )
+        made = self._made_transports.get(library)
+        if made is None:
+            made = self._made_transports[library] = transports(library)
+        return made
 
     def stop(self) -> None:
         self._thread.stop()
