@@ -1,6 +1,7 @@
 """How fast the pytest plugin is, against the issue's goals. Prints one table.
 
-    python scripts/bench_plugin.py [--tests 200] [--skip-xdist]
+    python scripts/bench_plugin.py [--tests 200] [--skip-xdist] [--skip-others]
+                                   [--comparison-only]
 
 * cold start: a fresh interpreter imports vsmock, builds the app (parses the
   contracts) and answers its first request (goal <= 1.0 s);
@@ -18,7 +19,23 @@
   under ``-n 2``;
 * where a test's time goes: each SDK call's latency, and a bare uvicorn round
   trip on the same machine (the floor any HTTP mock pays; it also shows how
-  loaded the machine is).
+  loaded the machine is);
+* per test, against other clients: two test bodies, "four-call" (upload a file, create a
+  store with it, retrieve the store, list its files) and "with search" (the same, then
+  search the store), each as a generated suite of N tests in its own pytest process, the
+  steady ms per test as above, for
+  - the vsmock plugin's ``openai_client``, over its loopback socket (the default) and
+    with ``--vsmock-transport=inprocess``;
+  - the floor: the same SDK with a ``MockTransport`` of its own transport library (httpx2
+    for openai 3.x) answering each call with a canned, schema-valid body, the client built
+    per test in a fixture as vsmock's is (goals: vsmock <= 1.5x the floor on four-call,
+    <= 2x with search);
+  - openai-responses (a respx-based in-process mock; it needs openai 2.x and httpx, so
+    it runs in its own venv, ``build/openai-responses``, installed on first use): its
+    ``openai_mock`` fixture, so fresh state per test; a body that uses an endpoint it does
+    not mock reads "n/a";
+  - the floor of that venv's SDK, for openai-responses to be read against.
+  ``--comparison-only`` prints only this table, ``--skip-others`` leaves out the last two.
 
 The figures are wall-clock times on a shared machine: read them as ratios.
 """
@@ -36,11 +53,14 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 GOALS = {"cold start": 1.0, "reset": 2.0, "per test": 25.0}
+# vsmock's steady ms per test over the floor's (same SDK, canned MockTransport answers)
+FLOOR_GOALS = {"four-call": 1.5, "with search": 2.0}
 
 COLD_START = """
 import http.client, json, time
@@ -191,6 +211,123 @@ def pytest_sessionfinish(session):
             json.dump(ENDS, f)
 """
 
+# The per-test comparison: one test body, as a suite of N tests, against each client.
+# Each suite's module defines (or, for vsmock, gets from the plugin) ``openai_client``.
+COMPARISON_HEAD = '''
+import pytest
+
+DOC = b"""# Returns
+You can return any item within 30 days of delivery for a full refund.
+# Shipping
+Orders ship within two business days.
+"""
+'''
+
+FOUR_CALL = """
+
+@pytest.mark.parametrize("n", range({tests}))
+def test_four_calls(openai_client, n):
+    file = openai_client.files.create(file=(f"faq-{{n}}.md", DOC), purpose="assistants")
+    store = openai_client.vector_stores.create(name=f"store {{n}}", file_ids=[file.id])
+    assert openai_client.vector_stores.retrieve(store.id).id == store.id
+    listed = openai_client.vector_stores.files.list(store.id)
+    assert [f.id for f in listed.data] == [file.id]
+"""
+
+SEARCH = """    hits = openai_client.vector_stores.search(store.id, query="return policy")
+    assert hits.data[0].file_id == file.id
+"""
+
+BODIES = {"four-call": FOUR_CALL, "with search": FOUR_CALL + SEARCH}
+
+# The floor: the same SDK and its own transport library's MockTransport, answering each
+# call with a canned, schema-valid body; the client is built per test, like vsmock's.
+FLOOR_CLIENT = """
+import importlib
+import json
+
+import openai
+
+# httpx for openai 2.x, httpx2 for 3.x: the library the SDK's client is built on
+httpx = importlib.import_module(openai.DefaultHttpxClient.__mro__[1].__module__.split(".")[0])
+
+FILE = {"id": "file-floor", "object": "file", "bytes": 120, "created_at": 1700000000,
+        "filename": "faq-0.md", "purpose": "assistants", "status": "processed"}
+STORE = {"id": "vs_floor", "object": "vector_store", "created_at": 1700000000,
+         "name": "store 0", "usage_bytes": 0, "status": "completed", "last_active_at": 1700000000,
+         "metadata": {}, "file_counts": {"in_progress": 0, "completed": 1, "failed": 0,
+                                         "cancelled": 0, "total": 1}}
+STORE_FILE = {"id": "file-floor", "object": "vector_store.file", "created_at": 1700000000,
+              "usage_bytes": 120, "vector_store_id": "vs_floor", "status": "completed",
+              "last_error": None}
+FILES = {"object": "list", "data": [STORE_FILE], "first_id": "file-floor",
+         "last_id": "file-floor", "has_more": False}
+HIT = {"file_id": "file-floor", "filename": "faq-0.md", "score": 0.8, "attributes": {},
+       "content": [{"type": "text", "text": "You can return any item within 30 days."}]}
+HITS = {"object": "vector_store.search_results.page", "search_query": ["return policy"],
+        "data": [HIT], "has_more": False, "next_page": None}
+ANSWERS = {
+    (method, "/v1" + path): json.dumps(body).encode()
+    for method, path, body in [
+        ("POST", "/files", FILE),
+        ("POST", "/vector_stores", STORE),
+        ("GET", "/vector_stores/vs_floor", STORE),
+        ("GET", "/vector_stores/vs_floor/files", FILES),
+        ("POST", "/vector_stores/vs_floor/search", HITS),
+    ]
+}
+JSON = {"content-type": "application/json"}
+
+
+def answer(request):
+    return httpx.Response(200, content=ANSWERS[request.method, request.url.path], headers=JSON)
+
+
+@pytest.fixture
+def openai_client():
+    http_client = openai.DefaultHttpxClient(transport=httpx.MockTransport(answer))
+    with openai.OpenAI(
+        api_key="sk-x", base_url="http://floor.test/v1", http_client=http_client
+    ) as client:
+        yield client
+"""
+
+# openai-responses: its documented ``openai_mock`` fixture (a fresh OpenAIMock, so fresh
+# state, per test), its respx router active for the test, as ``@openai_responses.mock()``
+# does around a test.
+OPENAI_RESPONSES_CLIENT = """
+import openai
+
+
+@pytest.fixture
+def openai_client(openai_mock):
+    with openai_mock.router, openai.OpenAI(api_key="sk-x") as client:
+        yield client
+"""
+
+# What a venv has: its SDK, the transport library the SDK uses, and openai-responses.
+PROBE = """
+import json
+from importlib.metadata import version
+
+import openai
+
+info = {"openai": openai.__version__,
+        "transport": openai.DefaultHttpxClient.__mro__[1].__module__.split(".")[0]}
+try:
+    import openai_responses
+except ImportError:
+    pass
+else:
+    info["openai_responses"] = version("openai-responses")
+    routes = [repr(route.pattern) for route in openai_responses.OpenAIMock().router.routes]
+    info["search"] = any("/search" in route for route in routes)
+print(json.dumps(info))
+"""
+
+OTHERS_VENV = Path(__file__).resolve().parent.parent / "build" / "openai-responses"
+OTHERS_REQUIREMENTS = ["openai-responses==0.13.*", "pytest"]
+
 
 def cold_start(runs: int) -> dict[str, float]:
     results = []
@@ -276,13 +413,21 @@ def reset_cost(rounds: int) -> dict[str, float]:
     }
 
 
-def run_suite(tests: int, workers: int) -> dict[str, float]:
+def run_suite(
+    tests: int,
+    workers: int,
+    source: str | None = None,
+    python: str | Path = sys.executable,
+    pytest_args: Sequence[str] = (),
+) -> dict[str, float]:
+    """Runs a suite of ``tests`` tests (``source``, by default ``SUITE``'s) in a fresh
+    pytest process of ``python``."""
     with tempfile.TemporaryDirectory(prefix="vsmock-bench-") as tmp:
         folder = Path(tmp)
-        (folder / "test_suite.py").write_text(SUITE.format(tests=tests))
+        (folder / "test_suite.py").write_text(source or SUITE.format(tests=tests))
         (folder / "conftest.py").write_text(TIMING_CONFTEST)
         (folder / "pytest.ini").write_text("[pytest]\n")
-        args = [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"]
+        args = [str(python), "-m", "pytest", "-q", "-p", "no:cacheprovider", *pytest_args]
         if workers:
             args += ["-p", "xdist", "-n", str(workers)]
         cpu_before = _children_cpu()
@@ -291,7 +436,9 @@ def run_suite(tests: int, workers: int) -> dict[str, float]:
         wall = time.perf_counter() - started
         cpu = _children_cpu() - cpu_before
         if done.returncode != 0:
-            raise SystemExit(f"the generated suite failed:\n{done.stdout[-3000:]}")
+            raise SystemExit(
+                f"the generated suite failed:\n{done.stdout[-3000:]}{done.stderr[-2000:]}"
+            )
         steady_window, steady_tests = 0.0, 0
         for timing in folder.glob("timing-*.json"):
             ends = json.loads(timing.read_text())
@@ -367,6 +514,120 @@ def verdict(value: float, goal: float) -> str:
     return f"{value / goal:5.2f}x goal  {'ok' if value <= goal else 'MISSED'}"
 
 
+@dataclass(frozen=True)
+class Contender:
+    """One client the comparison runs each test body against, in its own pytest process."""
+
+    label: str
+    python: str | Path
+    client: str  # the source that defines ``openai_client``; "" for the vsmock plugin's
+    pytest_args: tuple[str, ...] = ()
+    floor: str | None = None  # the label of the floor it is divided by
+    unsupported: tuple[str, ...] = ()  # bodies it cannot run
+
+
+def probe(python: str | Path) -> dict[str, Any]:
+    done = subprocess.run([str(python), "-c", PROBE], capture_output=True, text=True, check=True)
+    info: dict[str, Any] = json.loads(done.stdout.strip().splitlines()[-1])
+    return info
+
+
+def others_python() -> tuple[Path | None, str]:
+    """The python of the venv with openai-responses (openai 2.x, plain httpx), set up on
+    first use; or None and why it cannot be."""
+    python = OTHERS_VENV / "bin" / "python"
+    check = [str(python), "-c", "import openai_responses, pytest"]
+    if python.exists() and subprocess.run(check, capture_output=True).returncode == 0:
+        return python, ""
+    steps = [] if python.exists() else [[sys.executable, "-m", "venv", str(OTHERS_VENV)]]
+    steps.append(
+        [str(python), "-m", "pip", "install", "-q", "--disable-pip-version-check"]
+        + OTHERS_REQUIREMENTS
+    )
+    print(f"installing {' '.join(OTHERS_REQUIREMENTS)} into {OTHERS_VENV}", flush=True)
+    for step in steps:
+        try:
+            done = subprocess.run(step, capture_output=True, text=True, timeout=900)
+        except (OSError, subprocess.TimeoutExpired) as error:
+            return None, str(error)
+        if done.returncode != 0:
+            errors = [line for line in done.stderr.splitlines() if line.startswith("ERROR")]
+            return None, (errors or [f"{step[2]} exited with {done.returncode}"])[-1]
+    return python, ""
+
+
+def contenders(skip_others: bool) -> list[Contender]:
+    ours = probe(sys.executable)
+    floor = f"floor, openai {ours['openai']} ({ours['transport']}.MockTransport)"
+    found = [
+        Contender(f"vsmock plugin (openai {ours['openai']})", sys.executable, "", floor=floor),
+        Contender(
+            "vsmock plugin, --vsmock-transport=inprocess",
+            sys.executable,
+            "",
+            ("--vsmock-transport=inprocess",),
+            floor=floor,
+        ),
+        Contender(floor, sys.executable, FLOOR_CLIENT, ("-p", "no:vsmock")),
+    ]
+    if skip_others:
+        return found
+    python, why_not = others_python()
+    if python is None:
+        print(f"openai-responses: not available ({why_not})")
+        return found
+    theirs = probe(python)
+    their_floor = f"floor, openai {theirs['openai']} ({theirs['transport']}.MockTransport)"
+    return [
+        *found,
+        Contender(
+            f"openai-responses {theirs['openai_responses']} (openai {theirs['openai']})",
+            python,
+            OPENAI_RESPONSES_CLIENT,
+            floor=their_floor,
+            # it mocks no vector_stores.search: the call would fall to another route
+            unsupported=() if theirs["search"] else ("with search",),
+        ),
+        Contender(their_floor, python, FLOOR_CLIENT, ("-p", "no:openai_responses")),
+    ]
+
+
+def comparison(tests: int, skip_others: bool) -> None:
+    """Each body as a suite of ``tests`` tests against each contender: steady ms per test."""
+    field = contenders(skip_others)
+    steady: dict[tuple[str, str], float] = {}
+    for body, body_source in BODIES.items():
+        for contender in field:
+            if body not in contender.unsupported:
+                suite = COMPARISON_HEAD + contender.client + body_source.format(tests=tests)
+                figures = run_suite(tests, 0, suite, contender.python, contender.pytest_args)
+                steady[contender.label, body] = figures["steady_ms_per_test"]
+
+    def cell(contender: Contender, body: str) -> str:
+        if body in contender.unsupported:
+            return "n/a: not supported"
+        value = steady[contender.label, body]
+        if contender.floor is None:
+            return f"{value:.1f}"
+        return f"{value:.1f} ({value / steady[contender.floor, body]:.2f}x floor)"
+
+    rows = [["suite", *BODIES]] + [[c.label] + [cell(c, body) for body in BODIES] for c in field]
+    widths = [max(len(row[i]) for row in rows) for i in range(len(rows[0]))]
+    print(f"per test, steady ms ({tests} tests, one pytest process each):")
+    rows.insert(1, ["-" * width for width in widths])
+    for row in rows:
+        padded = (text.ljust(width) for text, width in zip(row, widths, strict=True))
+        print("| " + " | ".join(padded) + " |")
+    for vsmock in field[:2]:  # the plugin over the socket (its default), then in-process
+        transport = "in-process" if vsmock.pytest_args else "socket"
+        for body, goal in FLOOR_GOALS.items():
+            ratio = steady[vsmock.label, body] / steady[str(vsmock.floor), body]
+            print(
+                f"vsmock ({transport}) <= {goal}x floor, {body}: {ratio:.2f}x  "
+                f"[{verdict(ratio, goal)}]"
+            )
+
+
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--tests", type=int, default=200)
@@ -376,9 +637,18 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument(
         "--first-search-only", action="store_true", help="only the first attach-and-search"
     )
+    parser.add_argument(
+        "--skip-others", action="store_true", help="compare vsmock with the floor only"
+    )
+    parser.add_argument(
+        "--comparison-only", action="store_true", help="only the per-test comparison table"
+    )
     args = parser.parse_args(argv)
 
     print(f"machine: {os.cpu_count()} cpus, load average {os.getloadavg()[0]:.2f}")
+    if args.comparison_only:
+        comparison(args.tests, args.skip_others)
+        return
     report_first_search(args.first_runs)
     if args.first_search_only:
         return
@@ -414,6 +684,7 @@ def main(argv: list[str] | None = None) -> None:
             f"incl. startup); {steady} {suite['steady_ms_per_test']:.1f} ms/test  "
             f"[{verdict(suite['steady_ms_per_test'], GOALS['per test'])}]; {cpu_note}"
         )
+    comparison(args.tests, args.skip_others)
 
 
 if __name__ == "__main__":

@@ -23,10 +23,12 @@ def test_draw_is_random_choice_drawn_length_times(kind: str) -> None:
     assert ours.getstate() == reference.getstate()
 
 
-@pytest.mark.parametrize("size", [1, 2, 3, 16, 17, 33, 62, 64, 65, 255])
-def test_draw_matches_random_choice_for_any_alphabet(size: int) -> None:
-    """Rejection (values past the alphabet) and every bit length, not only the shipped kinds."""
-    alphabet = "".join(chr(0x100 + i) for i in range(size))
+@pytest.mark.parametrize("first", [0, 0x100], ids=["ascii", "wide"])
+@pytest.mark.parametrize("size", [1, 2, 3, 16, 17, 33, 62, 64, 65, 127, 128, 255])
+def test_draw_matches_random_choice_for_any_alphabet(size: int, first: int) -> None:
+    """Rejection (values past the alphabet) and every bit length, not only the shipped kinds;
+    ASCII alphabets of draws up to a byte take the batched path, the others one at a time."""
+    alphabet = "".join(chr(first + i) for i in range(size))
     ours, reference = random.Random(size), random.Random(size)
     for length in [1, 2, 7, 32, 50, 200] * 20:
         assert draw(ours, alphabet, length) == "".join(

@@ -80,14 +80,50 @@ class IdSource:
 
 def draw(rng: random.Random, alphabet: str, length: int) -> str:
     """``length`` characters of ``alphabet``: exactly ``rng.choice(alphabet)`` drawn
-    ``length`` times (the same draws of the same bits, so the same ids), without its
-    per-character calls; every request takes a request id."""
+    ``length`` times (the same draws of the same bits, so the same ids), in a few calls
+    instead of one per character; every request takes a request id.
+
+    ``rng.choice`` draws ``getrandbits(k)`` (k = the alphabet's size's bit length) until
+    the value names a character. ``getrandbits(k)`` is the top k bits of the generator's
+    next 32-bit word, and ``getrandbits(32 * m)`` is its next m words at once, the first in
+    the lowest bits. So for an ASCII alphabet with k <= 8, a word's draw is its top byte
+    shifted, and one ``bytes.translate`` turns m top bytes into characters, dropping the
+    refused ones. No more words are drawn than characters are still wanted, so the
+    generator ends where ``rng.choice`` leaves it."""
+    table = _tables.get(alphabet)
+    if table is None:
+        table = _tables[alphabet] = _table(alphabet)
+    if table is _NO_TABLE:
+        n = len(alphabet)
+        bits = n.bit_length()
+        getrandbits = rng.getrandbits
+        out: list[str] = []
+        while len(out) < length:
+            r = getrandbits(bits)
+            if r < n:
+                out.append(alphabet[r])
+        return "".join(out)
+    characters, refused = table
+    drawn = b""
+    while len(drawn) < length:
+        wanted = length - len(drawn)
+        words = rng.getrandbits(32 * wanted).to_bytes(4 * wanted, "little")
+        drawn += words[3::4].translate(characters, refused)
+    return drawn.decode("ascii")
+
+
+_NO_TABLE: tuple[bytes, bytes] = (b"", b"")
+_tables: dict[str, tuple[bytes, bytes]] = {}
+
+
+def _table(alphabet: str) -> tuple[bytes, bytes]:
+    """(top byte -> character, the top bytes whose draw is refused) for ``alphabet``;
+    ``_NO_TABLE`` when a draw is more than a byte or a character is not ASCII."""
     n = len(alphabet)
     bits = n.bit_length()
-    getrandbits = rng.getrandbits
-    out: list[str] = []
-    while len(out) < length:
-        r = getrandbits(bits)
-        if r < n:
-            out.append(alphabet[r])
-    return "".join(out)
+    if not 0 < bits <= 8 or not alphabet.isascii():
+        return _NO_TABLE
+    shift = 8 - bits
+    characters = bytes(ord(alphabet[top >> shift]) if top >> shift < n else 0 for top in range(256))
+    refused = bytes(top for top in range(256) if top >> shift >= n)
+    return characters, refused

@@ -59,10 +59,41 @@ from vsmock.http.connexion_adapter import (
     bind_request_context,
     validate_response_bytes,
 )
-from vsmock.http.request_state import NOT_PARSED, RequestState, request_state
+from vsmock.http.request_state import NOT_PARSED, RequestState, header_value, request_state
 from vsmock.http.starlette_adapter import route_path
 
 ErrorHandler = Callable[[ConnexionRequest, Exception], ConnexionResponse]
+
+
+# -------------------------------------------------------------------------- operations
+class OperationByContentType:
+    """A Connexion operation whose answers for a content type (its body's name, definition
+    and schema: looked up through media-type patterns on every call) are kept after the first
+    call; all else is the operation's own. The spec does not change while it is served."""
+
+    def __init__(self, operation: AbstractOperation):
+        self._operation = operation
+        self._kept: dict[tuple[str, str | None], Any] = {}
+
+    def _kept_answer(self, method: str, content_type: str | None) -> Any:
+        key = (method, content_type)
+        try:
+            return self._kept[key]
+        except KeyError:
+            answer = self._kept[key] = getattr(self._operation, method)(content_type)
+            return answer
+
+    def body_name(self, content_type: str | None = None) -> Any:
+        return self._kept_answer("body_name", content_type)
+
+    def body_definition(self, content_type: str | None = None) -> Any:
+        return self._kept_answer("body_definition", content_type)
+
+    def body_schema(self, content_type: str | None = None) -> Any:
+        return self._kept_answer("body_schema", content_type)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._operation, name)
 
 
 # ----------------------------------------------------------------------------- schemas
@@ -232,6 +263,7 @@ class FastOperation:
     _body_validators: dict[tuple[str, str], Any] = field(default_factory=dict)
     _body_checks: dict[tuple[str, str], _BodyCheck | None] = field(default_factory=dict)
     _starts: dict[tuple[str, str], set[str]] = field(default_factory=dict)
+    _known_arguments: dict[tuple[Any, ...], dict[str, Any]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         op = self.operation
@@ -259,6 +291,7 @@ class FastOperation:
             produced[0] if len(produced) == 1 and utils.is_json_mimetype(produced[0]) else None
         )
         self.routing = {"api_base_path": self.base_path, "operation_id": op.operation_id}
+        self.per_content_type = OperationByContentType(op)
 
     # -- request -------------------------------------------------------------------------
     @staticmethod
@@ -266,7 +299,7 @@ class FastOperation:
         headers: Iterable[tuple[bytes, bytes]], default: list[str]
     ) -> tuple[str, str]:
         """Connexion's reading of a content type header, with its fallbacks."""
-        mime_type, encoding = utils.split_content_type(_header(headers, b"content-type"))
+        mime_type, encoding = utils.split_content_type(header_value(headers, b"content-type"))
         if mime_type is None:
             mime_type = default[0] if default else "application/octet-stream"
         return mime_type, encoding or "utf-8"
@@ -308,9 +341,11 @@ class FastOperation:
             receive, scope = await validator.wrap_receive(receive, scope=scope)
         return receive, scope
 
-    async def call_handler(self, scope: Scope, receive: Receive, state: RequestState | None) -> Any:
-        """Connexion's parameter decorator: the handler's keyword arguments, then the call."""
-        content_type = _header(scope["headers"], b"content-type") or "application/octet-stream"
+    async def arguments_for(
+        self, scope: Scope, receive: Receive, state: RequestState | None
+    ) -> Any:
+        """Connexion's parameter decorator: the handler's keyword arguments."""
+        content_type = header_value(scope["headers"], b"content-type") or "application/octet-stream"
         mimetype = parse_options_header(content_type)[0].decode()
         body = files = None
         parsed = state.json_body if state is not None else NOT_PARSED
@@ -323,7 +358,7 @@ class FastOperation:
             if mimetype in FORM_CONTENT_TYPES:
                 files = await request.files()
         kwargs = get_arguments(
-            self.operation,
+            self.per_content_type,
             path_params=self.uri_parser.resolve_path(scope.get("path_params", {})),
             query_params=self.uri_parser.resolve_query(query_lists(scope)),
             body=body,
@@ -333,7 +368,11 @@ class FastOperation:
             sanitize=self.names,
             content_type=mimetype,
         )
-        kwargs = {self.names(k): v for k, v in kwargs.items()}
+        return {self.names(k): v for k, v in kwargs.items()}
+
+    async def call_handler(self, kwargs: dict[str, Any], state: RequestState | None) -> Any:
+        """The handler, called with ``kwargs``: on the event loop when the backend is idle
+        and the operation quick, else on a worker thread."""
         if state is None:
             return await run_in_threadpool(self.function, **kwargs)
         backend = state.runtime.backend
@@ -347,8 +386,40 @@ class FastOperation:
         finally:
             lock.release()
 
+    async def checked_arguments(
+        self, scope: Scope, receive: Receive, state: RequestState | None
+    ) -> tuple[Receive, Scope, dict[str, Any]]:
+        """The request validated, and the handler's keyword arguments.
+
+        A request without a body (no body, no content type) is a pure function of its path
+        parameters and query: once such a request has passed validation, as refusing one
+        never does, its arguments are kept, and the same path and query later take them
+        without validating or converting again (``tests/http/test_dispatch.py``). Not in
+        the lenient contract mode, where validation records violations; not for arguments
+        a handler could change (only strings, numbers, booleans and None are kept)."""
+        key = None
+        if not self.wants_body and state is not None and not state.runtime.lenient_requests:
+            headers = scope["headers"]
+            if not any(name == b"content-type" or name == b"content-length" for name, _ in headers):
+                key = (scope.get("query_string", b""), *scope["path_params"].values())
+                known = self._known_arguments.get(key)
+                if known is not None:
+                    return receive, scope, known
+        query = scope.get("query_string", b"")
+        receive, scope = await self.validate_request(scope, receive)
+        kwargs = await self.arguments_for(scope, receive, state)
+        if (
+            key is not None
+            and scope.get("query_string", b"") == query
+            and all(type(v) in _IMMUTABLE for v in kwargs.values())
+        ):
+            if len(self._known_arguments) >= KNOWN_ARGUMENTS:
+                self._known_arguments.clear()
+            self._known_arguments[key] = kwargs
+        return receive, scope, kwargs
+
     # -- response ------------------------------------------------------------------------
-    def response(self, result: Any) -> tuple[Response, Any]:
+    def response(self, result: Any) -> tuple[Response | JsonAnswer, Any]:
         """Connexion's response decorator; also returns the object written as JSON, if any."""
         framework = StarletteFramework
         if framework.is_framework_response(result):
@@ -364,13 +435,12 @@ class FastOperation:
         ):
             # The common case, as the decorator would do it: the one type the
             # operation produces, the data written by the jsonifier.
-            response = Response(
-                content=responder.jsonifier.dumps(data),
-                status_code=status_code or 200,
-                media_type=self.json_type,
-                headers={**headers, "Content-Type": self.json_type},
+            answer = JsonAnswer(
+                responder.jsonifier.dumps(data).encode("utf-8"),
+                status_code or 200,
+                {**headers, "Content-Type": self.json_type},
             )
-            return response, data
+            return answer, data
         serialised, content_type, status_code, headers = responder.serialise(
             data, status_code, headers
         )
@@ -435,13 +505,20 @@ class FastOperation:
         return self.body_check(status, mime_type), encoding
 
     async def send_checked(
-        self, scope: Scope, receive: Receive, send: Send, response: Response, written: Any
+        self,
+        scope: Scope,
+        receive: Receive,
+        send: Send,
+        response: Response | JsonAnswer,
+        written: Any,
     ) -> None:
         """Send ``response``, checked as Connexion's response validation would."""
         if not self.validate_responses:
             await response(scope, receive, send)
             return
-        if written is not _NOT_JSON and type(response).__call__ is Response.__call__:
+        if written is not _NOT_JSON and (
+            type(response) is JsonAnswer or type(response).__call__ is Response.__call__
+        ):
             start: Message = {
                 "type": "http.response.start",
                 "status": response.status_code,
@@ -487,22 +564,42 @@ class FastOperation:
         scope.setdefault("path_params", {}).update(path_params)
         extensions = scope.setdefault("extensions", {})
         extensions.setdefault("connexion_routing", {}).update(self.routing)
-        receive, scope = await self.validate_request(scope, receive)
+        state = request_state(scope)
+        receive, scope, kwargs = await self.checked_arguments(scope, receive, state)
         bind_request_context(scope, receive, self.operation)
-        result = await self.call_handler(scope, receive, request_state(scope))
+        result = await self.call_handler(kwargs, state)
         response, written = self.response(result)
         await self.send_checked(scope, receive, send, response, written)
 
 
+class JsonAnswer:
+    """A JSON answer, sent as Starlette's ``Response(content, status_code, headers=headers)``
+    sends it (the same header list in the same order, the same two messages) without its
+    general-purpose header handling. ``headers`` name the content type; equality with
+    Starlette's Response is tested in ``tests/http/test_dispatch.py``."""
+
+    __slots__ = ("body", "raw_headers", "status_code")
+
+    def __init__(self, body: bytes, status_code: int, headers: dict[str, str]):
+        self.body = body
+        self.status_code = status_code
+        raw = [(k.lower().encode("latin-1"), v.encode("latin-1")) for k, v in headers.items()]
+        if not (status_code < 200 or status_code in (204, 304)) and not any(
+            name == b"content-length" for name, _ in raw
+        ):
+            raw.append((b"content-length", str(len(body)).encode("latin-1")))
+        self.raw_headers = raw
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        await send(
+            {"type": "http.response.start", "status": self.status_code, "headers": self.raw_headers}
+        )
+        await send({"type": "http.response.body", "body": self.body})
+
+
 _NOT_JSON = object()
-
-
-def _header(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
-    """The first value of header ``name`` (lower case) in a list of raw headers."""
-    for key, value in headers:
-        if key.lower() == name:
-            return str(value.decode("latin-1"))
-    return None
+_IMMUTABLE = frozenset({str, int, float, bool, type(None)})
+KNOWN_ARGUMENTS = 4096  # requests whose arguments an operation keeps (then it starts over)
 
 
 def query_lists(scope: Scope) -> dict[str, list[str]]:
@@ -651,4 +748,4 @@ class FastPath:
             )(scope, receive, send)
 
 
-__all__ = ["FastPath", "Routes", "fast_validator", "json_schema", "query_lists"]
+__all__ = ["FastPath", "JsonAnswer", "Routes", "fast_validator", "json_schema", "query_lists"]

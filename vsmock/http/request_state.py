@@ -9,6 +9,7 @@ middleware (:mod:`vsmock.http.middleware.admission`) attaches the state.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -55,6 +56,15 @@ def request_state(scope: Scope) -> RequestState | None:
         return None
     state: RequestState | None = extensions.get(KEY)
     return state
+
+
+def header_value(headers: Iterable[tuple[bytes, bytes]], name: bytes) -> str | None:
+    """The first value of header ``name`` (lower case) in a list of raw headers, as
+    Starlette's ``Headers.get`` reads it; None when it was not sent."""
+    for key, value in headers:
+        if key.lower() == name:
+            return str(value.decode("latin-1"))
+    return None
 
 
 def request_info(scope: Scope) -> RequestInfo:

@@ -8,14 +8,13 @@ the key as Azure clients send it, in an ``api-key`` header (read first).
 
 from __future__ import annotations
 
-from starlette.datastructures import Headers
 from starlette.types import Receive, Scope, Send
 
 from vsmock.errors import InvalidAPIKey, MissingAPIKey, MissingAzureAPIKey
 from vsmock.http.envelope import send_error
 from vsmock.http.middleware import ServedMiddleware, is_admin
 from vsmock.http.middleware.admission import AZURE_PREFIX, azure_path
-from vsmock.http.request_state import RequestState
+from vsmock.http.request_state import RequestState, header_value
 
 
 def azure_looking(scope: Scope) -> bool:
@@ -29,12 +28,11 @@ def azure_looking(scope: Scope) -> bool:
 def presented_key(scope: Scope) -> str:
     """The API key the request presents ('' for none): an Azure route's ``api-key``
     header, else the ``Authorization: Bearer`` key."""
-    headers = Headers(scope=scope)
     if azure_looking(scope):
-        key = headers.get("api-key", "").strip()
+        key = (header_value(scope["headers"], b"api-key") or "").strip()
         if key:
             return key
-    scheme, _, key = headers.get("authorization", "").partition(" ")
+    scheme, _, key = (header_value(scope["headers"], b"authorization") or "").partition(" ")
     return key.strip() if scheme.lower() == "bearer" else ""
 
 

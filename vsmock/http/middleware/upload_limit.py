@@ -10,12 +10,17 @@ from vsmock.http.envelope import send_error
 from vsmock.http.middleware import ServedMiddleware
 from vsmock.http.request_state import RequestState
 
+BODY_HEADERS = frozenset({b"content-length", b"transfer-encoding"})
+
 
 class UploadLimit(ServedMiddleware):
     admin = True  # an admin body is a body too
 
     async def handle(self, state: RequestState, scope: Scope, receive: Receive, send: Send) -> None:
         limit = state.runtime.settings.max_upload_bytes
+        if not any(name in BODY_HEADERS for name, _ in scope["headers"]):
+            await self.app(scope, receive, send)  # HTTP/1.1: without either, no body
+            return
         headers = Headers(scope=scope)
         upload = headers.get("content-type", "").lower().startswith("multipart/")
         error = (FileTooLarge if upload else PayloadTooLarge)(
