@@ -33,6 +33,7 @@ from starlette.routing import Route
 from vsmock.backend.interface import OPERATION_NAMES
 from vsmock.contract import documents
 from vsmock.http import connexion_adapter, starlette_adapter, uvicorn_adapter
+from vsmock.http.app import create_app
 
 SCOPE: dict[str, Any] = {"type": "http", "method": "POST", "path": "/v1/x", "headers": []}
 
@@ -242,3 +243,65 @@ def test_each_request_knows_its_connection_and_can_drop_it() -> None:
         assert http.get("/").json() == {"ok": True}  # the server goes on
     assert seen == [True, True, True]
     assert not close_connection({"type": "http"})  # a server that does not say: no drop
+
+
+class _RecordingTransport:
+    def __init__(self) -> None:
+        self.writes: list[bytes] = []
+        self.closed = False
+
+    def write(self, data: bytes) -> None:
+        self.writes.append(data)
+
+    def is_closing(self) -> bool:
+        return self.closed
+
+    def close(self) -> None:
+        self.closed = True
+
+    def get_write_buffer_size(self) -> int:
+        return 7
+
+    def get_extra_info(self, name: str) -> str:
+        return f"info:{name}"
+
+
+def test_a_corked_transport_writes_once_per_turn_of_the_loop() -> None:
+    async def scenario() -> None:
+        raw = _RecordingTransport()
+        corked = uvicorn_adapter.CorkedTransport(raw, asyncio.get_running_loop())  # type: ignore[arg-type]
+        corked.write(b"HTTP/1.1 200 OK\r\n\r\n")
+        corked.write(b"{}")
+        assert raw.writes == [] and corked.get_write_buffer_size() == 7 + 21
+        await asyncio.sleep(0)
+        assert raw.writes == [b"HTTP/1.1 200 OK\r\n\r\n{}"]
+        corked.write(b"half a bo")
+        corked.close()  # what is pending goes first
+        assert raw.writes[-1] == b"half a bo" and raw.closed
+        corked.write(b"lost")
+        await asyncio.sleep(0)
+        assert raw.writes[-1] == b"half a bo"  # nothing is written to a closed connection
+        assert corked.get_extra_info("peername") == "info:peername"
+
+    asyncio.run(scenario())
+
+
+def test_served_answers_leave_in_one_write() -> None:
+    """The protocol uvicorn runs wraps each connection's transport."""
+    protocol = uvicorn_adapter.envelope_protocol()
+    seen: list[Any] = []
+
+    class Probe(protocol):  # type: ignore[misc, valid-type]
+        def connection_made(self, transport: Any) -> None:
+            super().connection_made(transport)
+            seen.append(self.transport)
+
+    thread = uvicorn_adapter.ThreadedServer(create_app())
+    thread.server.config.http = Probe
+    thread.start()
+    try:
+        reply = httpx.get(thread.base_url + "/vector_stores", headers={"Authorization": "Bearer k"})
+        assert reply.status_code == 200
+    finally:
+        thread.stop()
+    assert seen and isinstance(seen[0], uvicorn_adapter.CorkedTransport)

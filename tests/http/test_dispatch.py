@@ -97,11 +97,17 @@ def test_a_bodiless_request_is_validated_once(counted: list[str]) -> None:
         assert counted == ["getVectorStore", "getVectorStore"]
 
 
-def test_nothing_is_kept_in_the_lenient_mode(counted: list[str]) -> None:
+def test_the_lenient_mode_keeps_only_requests_without_violations(counted: list[str]) -> None:
+    """A violation is recorded for every request that breaks the contract, kept or not."""
     with TestClient(create_app(seed=1, stateless=True), headers=KEY) as client:
-        for _ in range(2):
+        for _ in range(3):
             assert client.get("/v1/vector_stores/vs_abc").status_code == 200
-        assert counted == ["getVectorStore", "getVectorStore"]
+            assert client.get("/v1/vector_stores", params={"limit": 500}).status_code == 200
+        assert counted == ["getVectorStore", "listVectorStores", "listVectorStores"] + [
+            "listVectorStores"
+        ]
+        violations = client.get("/__admin/violations").json()
+        assert [v["parameter"] for v in violations["data"]] == ["limit"] * 3
 
 
 def test_arguments_a_handler_could_change_are_not_kept(counted: list[str]) -> None:

@@ -35,6 +35,7 @@ class Violations:
     def __init__(self) -> None:
         self._items: list[JsonObject] = []
         self._lock = threading.Lock()
+        self.recorded = 0  # how many were ever recorded (a clear does not go back)
 
     def record(
         self,
@@ -57,6 +58,7 @@ class Violations:
         }
         with self._lock:
             self._items.append(item)
+            self.recorded += 1
         if request.sink is not None:
             request.sink.append(item)
 

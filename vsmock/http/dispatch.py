@@ -394,11 +394,14 @@ class FastOperation:
         A request without a body (no body, no content type) is a pure function of its path
         parameters and query: once such a request has passed validation, as refusing one
         never does, its arguments are kept, and the same path and query later take them
-        without validating or converting again (``tests/http/test_dispatch.py``). Not in
-        the lenient contract mode, where validation records violations; not for arguments
-        a handler could change (only strings, numbers, booleans and None are kept)."""
+        without validating or converting again (``tests/http/test_dispatch.py``). In the
+        lenient contract mode, only a request whose validation recorded no violation is kept
+        (a kept one records none). Not for arguments a handler could change (only strings,
+        numbers, booleans and None are kept)."""
         key = None
-        if not self.wants_body and state is not None and not state.runtime.lenient_requests:
+        violations = state.runtime.violations if state is not None else None
+        recorded = violations.recorded if violations is not None else 0
+        if not self.wants_body and state is not None:
             headers = scope["headers"]
             if not any(name == b"content-type" or name == b"content-length" for name, _ in headers):
                 key = (scope.get("query_string", b""), *scope["path_params"].values())
@@ -411,6 +414,7 @@ class FastOperation:
         if (
             key is not None
             and scope.get("query_string", b"") == query
+            and (violations is None or violations.recorded == recorded)
             and all(type(v) in _IMMUTABLE for v in kwargs.values())
         ):
             if len(self._known_arguments) >= KNOWN_ARGUMENTS:

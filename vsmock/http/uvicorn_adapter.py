@@ -33,13 +33,56 @@ UNREADABLE = InvalidRequest(
 )
 
 
+class CorkedTransport:
+    """A connection's transport whose writes made in one turn of the event loop leave in
+    one write, at the end of that turn: uvicorn writes an answer's status line and headers,
+    then its body, each at once, which costs a system call and a packet apiece (about a
+    tenth of a small answer's cost). The bytes and their order are the same; ``close``
+    sends what is pending first. Everything else is the transport's own."""
+
+    def __init__(self, transport: asyncio.Transport, loop: asyncio.AbstractEventLoop):
+        self._transport = transport
+        self._loop = loop
+        self._pending: list[bytes] = []
+        self._scheduled = False
+
+    def write(self, data: bytes) -> None:
+        self._pending.append(data)
+        if not self._scheduled:
+            self._scheduled = True
+            self._loop.call_soon(self.flush)
+
+    def flush(self) -> None:
+        self._scheduled = False
+        if self._pending:
+            data = b"".join(self._pending)
+            self._pending.clear()
+            if not self._transport.is_closing():
+                self._transport.write(data)
+
+    def close(self) -> None:
+        self.flush()
+        self._transport.close()
+
+    def get_write_buffer_size(self) -> int:
+        return self._transport.get_write_buffer_size() + sum(map(len, self._pending))
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._transport, name)
+
+
 def envelope_protocol() -> type[asyncio.Protocol]:
     """uvicorn's HTTP protocol, answering a request it cannot parse (a URL of 100 KB, an
-    unknown method, broken headers) with OpenAI's error envelope instead of plain text, and
-    putting each request's connection in its scope (``request_state.CONNECTION``)."""
+    unknown method, broken headers) with OpenAI's error envelope instead of plain text,
+    putting each request's connection in its scope (``request_state.CONNECTION``), and
+    writing through a :class:`CorkedTransport`."""
     from uvicorn.protocols.http.auto import AutoHTTPProtocol
 
     class EnvelopeProtocol(AutoHTTPProtocol):  # type: ignore[misc, valid-type]
+        def connection_made(self, transport: asyncio.Transport) -> None:
+            corked = CorkedTransport(transport, asyncio.get_running_loop())
+            super().connection_made(corked)
+
         def data_received(self, data: bytes) -> None:
             """Tell the request about its connection, so a fault can drop it unanswered."""
             super().data_received(data)
@@ -106,6 +149,7 @@ def make_server(
         http=envelope_protocol(),
         timeout_graceful_shutdown=2,
         limit_concurrency=1000,
+        proxy_headers=False,  # a mock on loopback: no proxy's X-Forwarded-* to trust
     )
     return Server(config, on_ready=on_ready)
 
