@@ -84,7 +84,8 @@ class Exchange:
                 read = True
                 return {"type": "http.request", "body": self.body, "more_body": False}
             assert self._gone is not None
-            await self._gone.wait()  # as a server does: nothing more until the client leaves
+            if not self.answered:  # as uvicorn: nothing more until the client leaves, or
+                await self._gone.wait()  # at once once the answer is complete
             return {"type": "http.disconnect"}
 
         async def send(message: Message) -> None:
@@ -99,6 +100,7 @@ class Exchange:
                 if not message.get("more_body", False):
                     self.answered = True
                     self.deliver(("end",))
+                    self.client_gone()  # a receive waiting for the client returns now
 
         try:
             await self.app(self.scope, receive, send)
@@ -181,7 +183,8 @@ def transports(module_name: str) -> tuple[type, type]:
                     raise lib.RemoteProtocolError(CUT_SHORT, request=self._request)
 
         def close(self) -> None:
-            self._transport.loop.call_soon_threadsafe(self._exchange.client_gone)
+            if not self._exchange.answered:  # the app may still be sending: it is told
+                self._transport.loop.call_soon_threadsafe(self._exchange.client_gone)
 
     class InProcessTransport(lib.BaseTransport):
         """A sync client's transport to ``app`` served on ``loop``."""
@@ -234,7 +237,8 @@ def transports(module_name: str) -> tuple[type, type]:
                     raise lib.RemoteProtocolError(CUT_SHORT, request=self._request)
 
         async def aclose(self) -> None:
-            self._transport.loop.call_soon_threadsafe(self._exchange.client_gone)
+            if not self._exchange.answered:
+                self._transport.loop.call_soon_threadsafe(self._exchange.client_gone)
 
     class AsyncInProcessTransport(lib.AsyncBaseTransport):
         """An async client's transport to ``app`` served on ``loop`` (the server's loop, not
