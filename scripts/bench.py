@@ -32,6 +32,8 @@ Workloads, each at ``--connections`` connections on one wrk thread (``wrk`` with
 for the POSTs; without wrk, a Python load generator, and the table says so):
 
 * **list**: ``GET /v1/vector_stores`` (vsmock holds 20 stores, so a full default page);
+* **list, 1 per page**: ``GET /v1/vector_stores?limit=1``: a page of one store, the size of
+  the list Steady and Prism answer (one generated store, whatever the query);
 * **create**: ``POST /v1/vector_stores`` with ``{"name": "bench"}``;
 * **retrieve**: ``GET /v1/vector_stores/{id}``;
 * **search**: ``POST /v1/vector_stores/{id}/search`` on a store of 10,000 chunks (100 files
@@ -84,7 +86,7 @@ STEADY_FLAGS = [
 ]
 KEY = "sk-bench"
 AUTH = {"Authorization": f"Bearer {KEY}"}
-WORKLOADS = ("list", "create", "retrieve", "search", "search, new query")
+WORKLOADS = ("list", "list, 1 per page", "create", "retrieve", "search", "search, new query")
 QUERIES = [
     "return policy refund",
     "how long does shipping take",
@@ -327,7 +329,10 @@ def serve_starlette(port: int, bodies_path: Path) -> None:
         async def endpoint(request: Any) -> Response:
             if request.method == "POST":
                 await request.body()
-            return Response(bodies[kind], media_type="application/json")
+            one = kind == "list" and request.url.query == "limit=1"
+            return Response(
+                bodies["list, 1 per page" if one else kind], media_type="application/json"
+            )
 
         return endpoint
 
@@ -365,6 +370,8 @@ def serve_raw_asgi(port: int, bodies_path: Path) -> None:
             while (await receive()).get("more_body"):
                 pass
         kind = kinds.get((method, scope["path"] != "/v1/vector_stores"), "list")
+        if kind == "list" and scope["query_string"] == b"limit=1":
+            kind = "list, 1 per page"
         await send({"type": "http.response.start", "status": 200, "headers": headers[kind]})
         await send({"type": "http.response.body", "body": bodies[kind]})
 
@@ -762,6 +769,7 @@ def main(argv: list[str] | None = None) -> int:
         )
         recorded = {
             "list": request(vs_port, "GET", "/v1/vector_stores")[1].decode(),
+            "list, 1 per page": request(vs_port, "GET", "/v1/vector_stores?limit=1")[1].decode(),
             "create": request(vs_port, "POST", "/v1/vector_stores", {"name": "bench"})[1].decode(),
             "retrieve": request(vs_port, "GET", f"/v1/vector_stores/{store}")[1].decode(),
             "search": request(
@@ -792,6 +800,9 @@ def main(argv: list[str] | None = None) -> int:
         searches = [json.dumps({"query": q}) for q in QUERIES]
         plans: dict[str, tuple[str, str, list[str] | None]] = {
             "list": ("GET", "/vector_stores", None),
+            # Steady and Prism answer a list of one generated store, whatever the query: the
+            # same work as vsmock's page of one
+            "list, 1 per page": ("GET", "/vector_stores?limit=1", None),
             "create": ("POST", "/vector_stores", ['{"name":"bench"}']),
             "retrieve": ("GET", "/vector_stores/{store}", None),
             "search": ("POST", "/vector_stores/{store}/search", searches),

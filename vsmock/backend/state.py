@@ -48,6 +48,7 @@ from vsmock.errors import (
     VectorStoreFileNotFound,
     VectorStoreNotFound,
 )
+from vsmock.ingest.extraction import file_kind
 from vsmock.ingest.outcome import Outcome, failed, ingest
 from vsmock.settings import Settings
 from vsmock.storage.blobs import BlobMissing, BlobStore, Findings
@@ -60,9 +61,9 @@ F = TypeVar("F", bound=Callable[..., Any])
 
 STATUSES = ("in_progress", "completed", "failed", "cancelled")
 # Operations that may take long: kept off the event loop (see BackendState.runs_long).
-LONG_OPERATIONS = frozenset(
-    {"create_file", "create_vector_store_file", "create_vector_store_file_batch", "download_file"}
-)
+LONG_OPERATIONS = frozenset({"create_file", "download_file"})  # a File's bytes, of any size
+LONG_INGEST_BYTES = 256 * 1024  # plain text ingested at once: well under a millisecond
+QUICK_KINDS = frozenset({"text", "json", "csv"})  # extracted without parsing a document
 LONG_QUERY_CHARS = 1_000
 LONG_SEARCH_CHUNKS = 20_000
 # Ingestion done before an operation takes the lock: (file id, chunking) -> outcome.
@@ -437,8 +438,23 @@ class BackendState:
         body = arguments.get("body")
         if not isinstance(body, dict):
             return False
-        if operation == "create_vector_store":
-            return bool(body.get("file_ids"))
+        if operation in ("create_vector_store", "create_vector_store_file"):
+            file_ids = (
+                body.get("file_ids")
+                if operation == "create_vector_store"
+                else [body.get("file_id")]
+            )
+            return self._ingests_long(file_ids if isinstance(file_ids, list) else [])
+        if operation == "create_vector_store_file_batch":
+            files, file_ids = body.get("files"), body.get("file_ids")
+            wanted = (
+                [f.get("file_id") for f in files if isinstance(f, dict)]
+                if isinstance(files, list)
+                else file_ids
+                if isinstance(file_ids, list)
+                else []
+            )
+            return self._ingests_long(wanted)
         if operation == "search_vector_store":
             query = body.get("query")
             texts = [query] if isinstance(query, str) else query if isinstance(query, list) else []
@@ -459,6 +475,19 @@ class BackendState:
                 long_input or bool(body.get("previous_response_id")) or self._searches_long(stores)
             )
         return False
+
+    def _ingests_long(self, file_ids: Iterable[Any]) -> bool:
+        """Whether ingesting these Files (before the lock, ``_prepare``) may take long: a
+        document to parse (PDF, DOCX, HTML…), or more plain text than a quick read."""
+        total = 0
+        for file_id in file_ids:
+            record = self.files_table.peek(file_id) if isinstance(file_id, str) else None
+            if record is None:
+                continue  # refused by the operation, at once
+            if file_kind(str(record.get("filename") or "")) not in QUICK_KINDS:
+                return True
+            total += int(record.get("bytes") or 0)
+        return total > LONG_INGEST_BYTES
 
     def _searches_long(self, store_ids: Iterable[Any]) -> bool:
         """Whether the indexes of these stores hold more chunks than a quick search reads."""
