@@ -18,8 +18,10 @@ Servers, all on 127.0.0.1:
   framework at all: the physical limit of a Python server on uvicorn;
 * **Steady** (``@stdy/cli``, pinned by STEADY_VERSION to 0.22.2, the spec mock openai-python and
   openai-node test against): its native binary run directly, as openai-python runs it (the
-  brackets array/object formats) plus ``-q`` (no log line per request), installed with npm
-  into ``build/steady``, which git ignores, if npm can install it;
+  brackets array/object formats) plus ``-q`` (no log line per request: its fastest),
+  installed with npm into ``build/steady``, which git ignores, if npm can install it;
+* **Steady, logging**: the same without ``-q``, each request logged to a file, exactly as
+  openai-python's ``scripts/mock`` runs it for the SDK's tests;
 * **Prism 5**: ``prism mock`` (``@stoplight/prism-cli@5``, installed with npm into
   ``build/prism``, also ignored), if npm can install it;
   Steady and Prism both mock ``--mock-spec``: the official OpenAI subset
@@ -161,18 +163,22 @@ class Server:
     prefix: str  # path prefix of the API ("/v1", or "" for Prism)
     env: dict[str, str] = field(default_factory=dict)
     cwd: Path = ROOT
+    log: Path | None = None  # where its output goes (default: nowhere)
     process: subprocess.Popen[bytes] | None = None
 
     def start(self, timeout: float = 120) -> float:
         """Start; returns the seconds from spawning to the first 200."""
         started = time.perf_counter()
+        output = self.log.open("ab") if self.log is not None else subprocess.DEVNULL
         self.process = subprocess.Popen(
             self.command,
             cwd=self.cwd,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
+            stdout=output,
+            stderr=subprocess.STDOUT if self.log is not None else subprocess.DEVNULL,
             env={**os.environ, **self.env},
         )
+        if self.log is not None:
+            output.close()  # type: ignore[union-attr]  # the child holds its own copy
         while time.perf_counter() - started < timeout:
             if self.process.poll() is not None:
                 raise RuntimeError(f"{self.name} exited with {self.process.returncode}")
@@ -245,11 +251,18 @@ def prism_server(port: int, spec: Path) -> Server:
     return Server("Prism 5", command, port, "/vector_stores", "")
 
 
-def steady_server(port: int, spec: Path, command: list[str]) -> Server:
-    """Steady as openai-python runs it, quiet. ``command`` is its native binary (a Deno
-    build), run directly: stopping an ``npx`` or ``node`` parent could orphan it."""
-    flags = ["--host", "127.0.0.1", "-p", str(port), *STEADY_FLAGS, "-q", str(spec)]
-    return Server("Steady", [*command, *flags], port, "/vector_stores", "")
+STEADY_LOGS = "Steady, logging"
+
+
+def steady_server(port: int, spec: Path, command: list[str], log: Path | None = None) -> Server:
+    """Steady with openai-python's flags. ``command`` is its native binary (a Deno build),
+    run directly: stopping an ``npx`` or ``node`` parent could orphan it. Quiet (``-q``, no
+    line per request: its fastest) unless ``log`` is given; then as openai-python's
+    ``scripts/mock`` runs it, every request logged to a file (``&> .stdy.log``)."""
+    quiet = [] if log is not None else ["-q"]
+    flags = ["--host", "127.0.0.1", "-p", str(port), *STEADY_FLAGS, *quiet, str(spec)]
+    name = STEADY_LOGS if log is not None else "Steady"
+    return Server(name, [*command, *flags], port, "/vector_stores", "", log=log)
 
 
 def npm_install(directory: Path, package: str) -> str | None:
@@ -745,7 +758,9 @@ def main(argv: list[str] | None = None) -> int:
         f"Steady and Prism mock {mock_spec.name}",
         "Steady: "
         + (
-            f"@stdy/cli {steady_version} (its native binary, openai-python's flags, -q)"
+            f"@stdy/cli {steady_version} (its native binary, openai-python's flags, -q); "
+            f"'{STEADY_LOGS}': the same without -q, logging each request to a file, as "
+            "openai-python's scripts/mock runs it"
             if steady_command
             else f"not measured: {steady_version}"
         ),
@@ -787,6 +802,8 @@ def main(argv: list[str] | None = None) -> int:
         others = [] if args.no_stateless else [stateless_server(free_port())]
         if steady_command:
             others.append(steady_server(free_port(), mock_spec, steady_command))
+            log = workdir / "steady.log"
+            others.append(steady_server(free_port(), mock_spec, steady_command, log))
         if prism_version:
             others.append(prism_server(free_port(), mock_spec))
         others += [
@@ -837,7 +854,7 @@ def main(argv: list[str] | None = None) -> int:
     # vsmock against every other server; --stateless against the spec mocks (or the limit)
     pairs = [("vsmock", n) for n in names if n not in ("vsmock", STATELESS)]
     if STATELESS in names:
-        mocks = [n for n in ("Steady", "Prism 5") if n in names] or ["raw ASGI"]
+        mocks = [n for n in ("Steady", STEADY_LOGS, "Prism 5") if n in names] or ["raw ASGI"]
         pairs += [(STATELESS, n) for n in mocks]
     header = "| workload | " + " | ".join(f"{n} req/s (p50 / p99 ms)" for n in names)
     header += "".join(f" | {a} ÷ {b}" for a, b in pairs) + " |"
@@ -860,6 +877,9 @@ def main(argv: list[str] | None = None) -> int:
     }
     if steady_command:
         makers["Steady"] = lambda: steady_server(free_port(), mock_spec, steady_command)
+        makers[STEADY_LOGS] = lambda: steady_server(
+            free_port(), mock_spec, steady_command, workdir / "steady.log"
+        )
     if args.baseline:
         makers[servers[1].name] = lambda: baseline_server(free_port(), args.baseline)
     starts = {n: startup_times(makers[n], args.starts) for n in names}
