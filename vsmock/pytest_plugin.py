@@ -75,6 +75,35 @@ def pytest_addoption(parser: pytest.Parser) -> None:
 
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", MARKER_HELP)
+    # A mistyped option in the ini file stops the run at once, as a mistyped flag does.
+    configured_port(config)
+    configured_transport(config)
+
+
+def configured_port(config: pytest.Config) -> int:
+    """``--vsmock-port``, else the ini's ``vsmock_port`` (0: a free port)."""
+    port = config.getoption("vsmock_port")
+    if port is not None:
+        return int(port)
+    text = str(config.getini("vsmock_port") or 0).strip()
+    if not text.isdigit() or int(text) > 65_535:
+        raise pytest.UsageError(f"vsmock_port = {text!r}: expected a port number (0 to 65535)")
+    return int(text)
+
+
+def configured_transport(config: pytest.Config) -> str:
+    """``--vsmock-transport``, else the ini's ``vsmock_transport`` (default: socket)."""
+    from vsmock.plugin.session import TRANSPORTS
+
+    transport = (
+        config.getoption("vsmock_transport")
+        or str(config.getini("vsmock_transport") or "socket").strip()
+    )
+    if transport not in TRANSPORTS:
+        raise pytest.UsageError(
+            f"vsmock_transport = {transport!r}: expected one of {', '.join(TRANSPORTS)}"
+        )
+    return transport
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
@@ -86,31 +115,21 @@ def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
 
 def server_options(config: pytest.Config) -> ServerOptions:
     """Command line first, then the ini file."""
-    from vsmock.plugin.session import TRANSPORTS, ServerOptions
+    from vsmock.plugin.session import ServerOptions
 
-    port = config.getoption("vsmock_port")
-    if port is None:
-        port = int(str(config.getini("vsmock_port") or 0))
     data_dir: Path | None = None
     if config.getoption("vsmock_data_dir"):  # relative to where pytest was started
         data_dir = config.invocation_params.dir / config.getoption("vsmock_data_dir")
     elif config.getini("vsmock_data_dir"):  # relative to the ini file
         base = config.inipath.parent if config.inipath else config.rootpath
         data_dir = base / str(config.getini("vsmock_data_dir"))
-    transport = config.getoption("vsmock_transport") or str(
-        config.getini("vsmock_transport") or "socket"
-    )
-    if transport not in TRANSPORTS:
-        raise pytest.UsageError(
-            f"vsmock_transport = {transport!r}: expected one of {', '.join(TRANSPORTS)}"
-        )
     workerinput: JsonObject | None = getattr(config, "workerinput", None)
     return ServerOptions(
-        port=port,
+        port=configured_port(config),
         data_dir=data_dir,
         api_key=config.getini("vsmock_api_key") or None,
         worker=workerinput["workerid"] if workerinput else None,
-        transport=transport,
+        transport=configured_transport(config),
     )
 
 

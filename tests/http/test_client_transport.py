@@ -3,6 +3,7 @@ bodies, same event streams, and the same client-side errors for faults below HTT
 
 from __future__ import annotations
 
+import asyncio
 import json
 import time
 from collections.abc import Iterator
@@ -16,7 +17,7 @@ from vsmock.http.client_transport import transports
 from vsmock.http.uvicorn_adapter import ThreadedServer, running
 
 KEY = {"Authorization": "Bearer sk-test"}
-VARYING = {"date", "server", "x-request-id"}  # per answer, whichever way it travels
+VARYING = {"date", "x-request-id"}  # per answer, whichever way it travels
 DOC = b"The moon is made of green cheese. Cheddar, mostly.\n\nThe sun is hot."
 
 
@@ -75,6 +76,7 @@ def test_the_same_answers_both_ways(server: ThreadedServer, clients: Any) -> Non
         ("GET", "/no/such/route", {}),
         ("GET", "/vector_stores/%E2%9C%93", {}),
         ("DELETE", "/vector_stores", {}),
+        ("HEAD", "/vector_stores", {}),
         ("GET", "/vector_stores", {"headers": {"Authorization": ""}}),
     ]
     for method, path, options in requests:
@@ -173,3 +175,53 @@ async def test_the_async_transport(server: ThreadedServer) -> None:
         fault(server, action="drop_connection", path_prefix="/vector_stores")
         with pytest.raises(httpx2.RemoteProtocolError):
             await client.get("/vector_stores")
+
+
+def test_large_bodies_arrive_in_pieces_alike(server: ThreadedServer, clients: Any) -> None:
+    """The app reads a body in a socket's pieces; the journal keeps what it keeps alike."""
+    sizes = []
+    for client in clients:
+        body = bytes(range(256)) * 1200  # 300 KB
+        reply = client.post(
+            "/files", files={"file": ("big.bin", body)}, data={"purpose": "assistants"}
+        )
+        assert reply.status_code == 200
+        journal = httpx2.get(server.url + "/__admin/requests", headers=KEY).json()["data"]
+        sizes.append(journal[-1]["request_body"]["bytes"])
+    assert sizes[0] == sizes[1] > 300_000
+
+
+def test_an_app_that_raises_anything_is_a_500_and_serves_on(
+    server: ThreadedServer, clients: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Even a SystemExit from a handler: uvicorn answers 500 and goes on; so does the
+    in-process transport, whose server loop it would otherwise stop."""
+
+    def leave(*args: Any, **kwargs: Any) -> None:
+        raise SystemExit(3)
+
+    backend = type(server.app.runtime.backend)
+    answers = []
+    for client in clients:
+        with monkeypatch.context() as patched:
+            patched.setattr(backend, "list_files", leave)
+            answers.append(answer(client.get("/files")))
+        assert client.get("/files").status_code == 200  # served on
+    assert answers[0] == answers[1]
+    assert answers[0][0] == 500 and answers[0][2] == b"Internal Server Error"
+    server.app.runtime.take_errors()
+
+
+@pytest.mark.asyncio
+async def test_a_cancelled_request_stays_cancelled(server: ThreadedServer) -> None:
+    """A caller's timeout or cancellation is never lost while the answer is awaited."""
+    _, async_transport = transports("httpx2")
+    async with httpx2.AsyncClient(
+        transport=async_transport(server.app, server.loop, server.address),
+        base_url=server.base_url,
+        headers=KEY,
+        timeout=30,
+    ) as client:
+        for _ in range(50):
+            with pytest.raises(TimeoutError):
+                await asyncio.wait_for(client.get("/vector_stores"), 0.0001)

@@ -351,6 +351,28 @@ def test_ini_and_command_line_options(pytester: pytest.Pytester) -> None:
     assert "kept on disk" in state  # the last test's state stays, for inspection
 
 
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        (
+            "vsmock_transport = carrier-pigeon",
+            "vsmock_transport = 'carrier-pigeon': expected one of",
+        ),
+        ("vsmock_port = abc", "vsmock_port = 'abc': expected a port number"),
+        ("vsmock_port = 70000", "vsmock_port = '70000': expected a port number"),
+    ],
+)
+def test_a_mistyped_ini_option_stops_the_run(
+    pytester: pytest.Pytester, line: str, message: str
+) -> None:
+    pytester.makeini(f"[pytest]\n{line}\n")
+    pytester.makepyfile(test_never_run="def test_x(openai_client):\n    raise AssertionError\n")
+    result = pytester.runpytest_subprocess(*QUIET)
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"ERROR: {message}*"])
+    assert "Traceback" not in result.stderr.str() + result.stdout.str()
+
+
 def test_a_mistyped_marker_stops_the_run_before_any_server_starts(
     pytester: pytest.Pytester,
 ) -> None:

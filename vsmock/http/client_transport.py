@@ -27,9 +27,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import importlib
+import logging
 import queue
 import urllib.parse
 from collections.abc import AsyncIterator, Iterator
+from email.utils import formatdate
 from typing import Any
 
 from starlette.types import ASGIApp, Message
@@ -76,26 +78,30 @@ class Exchange:
 
     async def run(self) -> None:
         self._gone = asyncio.Event()
-        read = False
+        pieces = [self.body[i : i + PIECE] for i in range(0, len(self.body), PIECE)] or [b""]
+        head = self.scope["method"] == "HEAD"
+        started = False
 
         async def receive() -> Message:
-            nonlocal read
-            if not read and not self.closed:
-                read = True
-                return {"type": "http.request", "body": self.body, "more_body": False}
+            if pieces and not self.closed:  # the body as a socket brings it: piece by piece
+                piece = pieces.pop(0)
+                return {"type": "http.request", "body": piece, "more_body": bool(pieces)}
             assert self._gone is not None
             if not self.answered:  # as uvicorn: nothing more until the client leaves, or
                 await self._gone.wait()  # at once once the answer is complete
             return {"type": "http.disconnect"}
 
         async def send(message: Message) -> None:
+            nonlocal started
             if self.closed or self.answered:
                 return  # written to a closed connection: lost, as on a socket
             if message["type"] == "http.response.start":
-                self.deliver(("start", message["status"], list(message.get("headers", []))))
+                started = True
+                headers = list(message.get("headers", []))
+                self.deliver(("start", message["status"], served_headers(headers, message)))
             elif message["type"] == "http.response.body":
                 piece = message.get("body", b"")
-                if piece:
+                if piece and not head:  # as uvicorn: a HEAD answer has no body
                     self.deliver(("body", bytes(piece)))
                 if not message.get("more_body", False):
                     self.answered = True
@@ -104,9 +110,16 @@ class Exchange:
 
         try:
             await self.app(self.scope, receive, send)
-        except BaseException:  # the server's own handlers have logged and reported it
-            self.deliver(("failed",))
-            raise
+        except asyncio.CancelledError:
+            raise  # the request was given up (the server stopping): the client sees it cut
+        except BaseException:  # noqa: BLE001 - as uvicorn: logged, answered 500, served on
+            # (a SystemExit or KeyboardInterrupt raised here would stop the server's loop)
+            LOGGER.exception("Exception in ASGI application")
+            if not started and not self.closed:
+                self.deliver(("start", 500, served_headers(list(SERVER_ERROR_HEADERS), None)))
+                self.deliver(("body", SERVER_ERROR))
+                self.deliver(("end",))
+            self.answered = True
         finally:
             self.deliver(("done",))
 
@@ -114,6 +127,37 @@ class Exchange:
         """The client closed the response (or gave up on it): called on the server's loop."""
         if self._gone is not None:
             self._gone.set()
+
+
+PIECE = 65_536  # a request body reaches the app in pieces of this size, as from a socket
+SERVER_ERROR = b"Internal Server Error"
+SERVER_ERROR_HEADERS = (
+    (b"content-type", b"text/plain; charset=utf-8"),
+    (b"content-length", str(len(SERVER_ERROR)).encode()),
+    (b"connection", b"close"),
+)
+LOGGER = logging.getLogger("uvicorn.error")  # where uvicorn reports an app's exception
+
+
+def served_headers(
+    headers: list[tuple[bytes, bytes]], start: Message | None
+) -> list[tuple[bytes, bytes]]:
+    """An answer's headers as uvicorn sends them: its ``date`` and ``server`` first, and
+    ``transfer-encoding: chunked`` for a body of no declared length."""
+    names = {name.lower() for name, _ in headers}
+    served = [(b"date", formatdate(usegmt=True).encode()), (b"server", b"uvicorn"), *headers]
+    status = start["status"] if start is not None else 500
+    if (
+        b"content-length" not in names
+        and b"transfer-encoding" not in names
+        and status
+        not in (
+            204,
+            304,
+        )
+    ):
+        served.append((b"transfer-encoding", b"chunked"))
+    return served
 
 
 def request_scope(request: Any, server: tuple[str, int]) -> dict[str, Any]:
@@ -159,6 +203,10 @@ def transports(module_name: str) -> tuple[type, type]:
             extensions={"http_version": b"HTTP/1.1"},
         )
 
+    def cut_short(received: int, request: Any) -> Any:
+        """The client library's error for a body the connection's end cut short."""
+        return lib.RemoteProtocolError(f"{CUT_SHORT} (received {received} bytes)", request=request)
+
     def unanswered(event: Event, request: Any) -> Any:
         """The client library's error for an answer that never started."""
         return lib.RemoteProtocolError(NOT_ANSWERED, request=request)
@@ -173,14 +221,16 @@ def transports(module_name: str) -> tuple[type, type]:
             self._request = request
 
         def __iter__(self) -> Iterator[bytes]:
+            received = 0
             while True:
                 event = self._transport.next_event(self._events, self._request)
                 if event[0] == "body":
+                    received += len(event[1])
                     yield event[1]
                 elif event[0] == "end":
                     return
                 else:
-                    raise lib.RemoteProtocolError(CUT_SHORT, request=self._request)
+                    raise cut_short(received, self._request)
 
         def close(self) -> None:
             if not self._exchange.answered:  # the app may still be sending: it is told
@@ -227,14 +277,16 @@ def transports(module_name: str) -> tuple[type, type]:
             self._request = request
 
         async def __aiter__(self) -> AsyncIterator[bytes]:
+            received = 0
             while True:
                 event = await self._transport.next_event(self._events, self._request)
                 if event[0] == "body":
+                    received += len(event[1])
                     yield event[1]
                 elif event[0] == "end":
                     return
                 else:
-                    raise lib.RemoteProtocolError(CUT_SHORT, request=self._request)
+                    raise cut_short(received, self._request)
 
         async def aclose(self) -> None:
             if not self._exchange.answered:
@@ -250,10 +302,20 @@ def transports(module_name: str) -> tuple[type, type]:
             self.server = server
 
         async def next_event(self, events: asyncio.Queue[Event], request: Any) -> Event:
+            timeout = _timeout(request)
+            if timeout is None:
+                return await events.get()
+            # Not asyncio.wait_for: on Python 3.11 it can swallow a cancellation of the
+            # caller that arrives as the event does; asyncio.wait never does.
+            getting = asyncio.ensure_future(events.get())
             try:
-                return await asyncio.wait_for(events.get(), _timeout(request))
-            except asyncio.TimeoutError:
-                raise lib.ReadTimeout("timed out", request=request) from None
+                done, _ = await asyncio.wait({getting}, timeout=timeout)
+            finally:
+                if not getting.done():
+                    getting.cancel()
+            if not done:
+                raise lib.ReadTimeout("timed out", request=request)
+            return getting.result()
 
         async def handle_async_request(self, request: Any) -> Any:
             mine = asyncio.get_running_loop()
