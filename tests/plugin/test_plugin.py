@@ -259,6 +259,38 @@ def test_errors_taken_by_the_test_do_not_fail_it(vsmock, openai_client, monkeypa
     assert "kaboom in the backend" in vsmock.take_errors()[0]
 
 
+def leave(*args, **kwargs):
+    raise SystemExit("left the server")
+
+
+def test_server_exit(vsmock, openai_client, monkeypatch):
+    monkeypatch.setattr(type(vsmock.runtime.backend), "list_vector_stores", leave)
+    with pytest.raises(openai.InternalServerError):  # the server answers 500 and serves on
+        openai_client.with_options(max_retries=0).vector_stores.list()
+
+
+def test_stream_breaking_midway(vsmock, openai_client, monkeypatch):
+    from vsmock.http.handlers import response_routes
+
+    framed = []
+    real = response_routes.frame
+
+    def breaking(event):
+        framed.append(event)
+        if len(framed) > 2:
+            raise RuntimeError("the stream broke after two events")
+        return real(event)
+
+    monkeypatch.setattr(response_routes, "frame", breaking)
+    try:
+        for _ in openai_client.with_options(max_retries=0).responses.create(
+            model="m", input="hi", stream=True
+        ):
+            pass
+    except Exception:
+        pass  # the client saw its stream cut and moved on: the test must still fail
+
+
 def test_after(openai_client):
     assert openai_client.vector_stores.list().data == []
 """
@@ -272,7 +304,12 @@ def test_server_errors_fail_the_test_that_caused_them(
     run = pytester.inline_run(*QUIET, f"--vsmock-transport={transport}")
     reports = run.getreports("pytest_runtest_logreport")
     failed = {r.nodeid.split("::")[-1]: r for r in reports if r.failed}
-    assert sorted(failed) == ["test_response_breaking_the_contract", "test_server_exception"]
+    assert sorted(failed) == [
+        "test_response_breaking_the_contract",
+        "test_server_exception",
+        "test_server_exit",
+        "test_stream_breaking_midway",
+    ]
     assert all(r.when == "call" for r in failed.values())  # failures, not teardown errors
     assert sum(r.passed and r.when == "call" for r in reports) == 3
 
@@ -286,6 +323,11 @@ def test_server_errors_fail_the_test_that_caused_them(
     )
     assert exception.rstrip().endswith(
         'raise RuntimeError("kaboom in the backend")\nRuntimeError: kaboom in the backend'
+    )
+    # No error handler answers these two; they fail their tests all the same.
+    assert "SystemExit: left the server" in failed["test_server_exit"].longreprtext
+    assert "the stream broke after two events" in (
+        failed["test_stream_breaking_midway"].longreprtext
     )
     # A response breaking the contract: the test's own 500 first, then the server's story.
     violation = failed["test_response_breaking_the_contract"].longreprtext

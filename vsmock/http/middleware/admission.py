@@ -13,6 +13,7 @@ as sent; auth reads it to accept the ``api-key`` header there."""
 
 from __future__ import annotations
 
+import asyncio
 import re
 from urllib.parse import parse_qsl
 
@@ -21,6 +22,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from vsmock.errors import InvalidURL, MissingApiVersion, RouteNotFound
 from vsmock.http.envelope import send_error
 from vsmock.http.middleware import is_admin
+from vsmock.http.middleware.fault_injection import ConnectionCut
 from vsmock.http.request_state import attach
 from vsmock.runtime import Runtime
 
@@ -138,4 +140,14 @@ class Admission:
                 return
             scope["extensions"][AZURE_KEY] = path
             scope["path"] = served
-        await self.app(scope, receive, stamped)
+        try:
+            await self.app(scope, receive, stamped)
+        except (asyncio.CancelledError, ConnectionCut):
+            raise  # a request given up, or cut short by a fault on purpose: no error
+        except BaseException as exc:
+            # What no error handler answered (it escaped after the answer had started, or
+            # is no Exception at all, as SystemExit): the server answers it as it can; the
+            # test that caused it fails all the same.
+            summary = f"vsmock server error on {scope['method']} {path}: {exc!r}"
+            self.runtime.record_error(exc, summary)
+            raise
