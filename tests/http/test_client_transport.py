@@ -45,6 +45,26 @@ def answer(response: httpx2.Response) -> tuple[int, list[tuple[str, str]], bytes
     return response.status_code, headers, response.content
 
 
+def streamed_answer(store_id: str, text: str) -> dict[str, Any]:
+    """A streamed Responses request searching one store."""
+    return {
+        "model": "gpt-4.1",
+        "input": text,
+        "stream": True,
+        "tools": [{"type": "file_search", "vector_store_ids": [store_id]}],
+    }
+
+
+def async_client(server: ThreadedServer, **options: Any) -> httpx2.AsyncClient:
+    _, async_transport = transports("httpx2")
+    return httpx2.AsyncClient(
+        transport=async_transport(server.app, server.loop, server.address),
+        base_url=server.base_url,
+        headers=KEY,
+        **options,
+    )
+
+
 def fault(server: ThreadedServer, **spec: Any) -> None:
     reply = httpx2.post(server.url + "/__admin/faults", json=spec, headers=KEY)
     assert reply.status_code == 200, reply.text
@@ -91,12 +111,7 @@ def test_the_same_answers_both_ways(server: ThreadedServer, clients: Any) -> Non
 def test_event_streams_arrive_alike(clients: Any) -> None:
     socket, inprocess = clients
     store = socket.post("/vector_stores", json={"name": "streams"}).json()
-    body = {
-        "model": "gpt-4.1",
-        "input": "green cheese",
-        "stream": True,
-        "tools": [{"type": "file_search", "vector_store_ids": [store["id"]]}],
-    }
+    body = streamed_answer(store["id"], "green cheese")
     with inprocess.stream("POST", "/responses", json=body) as streamed:
         assert streamed.headers["content-type"].startswith("text/event-stream")
         pieces = list(streamed.iter_bytes())
@@ -148,12 +163,7 @@ def test_a_stream_closed_early_tells_the_app(server: ThreadedServer, clients: An
     """Leaving a stalled stream must not leave a request hanging on the server."""
     socket, inprocess = clients
     store = socket.post("/vector_stores", json={"name": "early"}).json()
-    body = {
-        "model": "gpt-4.1",
-        "input": "sun",
-        "stream": True,
-        "tools": [{"type": "file_search", "vector_store_ids": [store["id"]]}],
-    }
+    body = streamed_answer(store["id"], "sun")
     with inprocess.stream("POST", "/responses", json=body) as streamed:
         first = next(streamed.iter_raw())
     assert first.startswith(b"event: response.created")
@@ -162,12 +172,7 @@ def test_a_stream_closed_early_tells_the_app(server: ThreadedServer, clients: An
 
 @pytest.mark.asyncio
 async def test_the_async_transport(server: ThreadedServer) -> None:
-    _, async_transport = transports("httpx2")
-    async with httpx2.AsyncClient(
-        transport=async_transport(server.app, server.loop, server.address),
-        base_url=server.base_url,
-        headers=KEY,
-    ) as client:
+    async with async_client(server) as client:
         made = await client.post("/vector_stores", json={"name": "async"})
         assert made.status_code == 200
         read = await client.get(f"/vector_stores/{made.json()['id']}")
@@ -215,13 +220,7 @@ def test_an_app_that_raises_anything_is_a_500_and_serves_on(
 @pytest.mark.asyncio
 async def test_a_cancelled_request_stays_cancelled(server: ThreadedServer) -> None:
     """A caller's timeout or cancellation is never lost while the answer is awaited."""
-    _, async_transport = transports("httpx2")
-    async with httpx2.AsyncClient(
-        transport=async_transport(server.app, server.loop, server.address),
-        base_url=server.base_url,
-        headers=KEY,
-        timeout=30,
-    ) as client:
+    async with async_client(server, timeout=30) as client:
         for _ in range(50):
             with pytest.raises(TimeoutError):
                 await asyncio.wait_for(client.get("/vector_stores"), 0.0001)

@@ -14,7 +14,27 @@ from vsmock.contract.json_types import JsonObject
 from vsmock.errors import FileBatchNotFound, InvalidRequest
 
 
+def _wanted(body: JsonObject) -> list[tuple[Any, Any]]:
+    """(file id, chunking strategy) of each File a batch request names, as it names them."""
+    files, file_ids = body.get("files"), body.get("file_ids")
+    wanted = [
+        (item.get("file_id"), item.get("chunking_strategy"))
+        for item in (files if isinstance(files, list) else [])
+        if isinstance(item, dict)
+    ]
+    strategy = body.get("chunking_strategy")
+    wanted += [(f, strategy) for f in (file_ids if isinstance(file_ids, list) else [])]
+    return wanted
+
+
 class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
+    def runs_long(self, operation: str, arguments: Mapping[str, Any]) -> bool:
+        """A batch ingests what it names: long as its Files are."""
+        body = arguments.get("body")
+        if operation == "create_vector_store_file_batch" and isinstance(body, dict):
+            return self._ingests_long(file_id for file_id, _ in _wanted(body))
+        return super().runs_long(operation, arguments)
+
     def _batch(self, vs_id: str, batch_id: str) -> JsonObject:
         batch = self.changes.get(batch_table(vs_id), batch_id)
         if batch is None:
@@ -56,15 +76,7 @@ class FileBatchesMixin(VectorStoreFilesMixin, BackendState):
         self, *, vector_store_id: str, body: JsonObject
     ) -> JsonObject:
         """Attach many Files; they are ingested before the lock is taken (``_prepare``)."""
-        files, file_ids = body.get("files"), body.get("file_ids")
-        wanted = [
-            (item.get("file_id"), item.get("chunking_strategy"))
-            for item in (files if isinstance(files, list) else [])
-            if isinstance(item, dict)
-        ]
-        strategy = body.get("chunking_strategy")
-        wanted += [(f, strategy) for f in (file_ids if isinstance(file_ids, list) else [])]
-        prepared = self._prepare(wanted)
+        prepared = self._prepare(_wanted(body))
         return self._create_batch(vector_store_id=vector_store_id, body=body, prepared=prepared)
 
     @operation

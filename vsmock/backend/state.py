@@ -445,16 +445,6 @@ class BackendState:
                 else [body.get("file_id")]
             )
             return self._ingests_long(file_ids if isinstance(file_ids, list) else [])
-        if operation == "create_vector_store_file_batch":
-            files, file_ids = body.get("files"), body.get("file_ids")
-            wanted = (
-                [f.get("file_id") for f in files if isinstance(f, dict)]
-                if isinstance(files, list)
-                else file_ids
-                if isinstance(file_ids, list)
-                else []
-            )
-            return self._ingests_long(wanted)
         if operation == "search_vector_store":
             query = body.get("query")
             texts = [query] if isinstance(query, str) else query if isinstance(query, list) else []

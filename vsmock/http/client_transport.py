@@ -17,8 +17,9 @@ How a client sees the answers a socket would give it:
 * a fault that closes the connection (``drop_connection``, ``hang``, ``truncate_body``) is
   the client library's ``RemoteProtocolError``, before the answer or within its body, as a
   closed socket gives; the SDK retries it as a connection error;
-* an app that fails before answering is a ``RemoteProtocolError`` too (a server that fails so
-  closes the connection); one that stops in the middle of a body, an incomplete body;
+* an app that raises before answering gets uvicorn's plain 500 (whatever it raised, a
+  ``SystemExit`` too, and the server goes on); one that stops in the middle of a body, an
+  incomplete body;
 * the request's read timeout applies to every wait for the answer (``ReadTimeout``).
 """
 
@@ -40,7 +41,7 @@ from vsmock.http.request_state import CONNECTION
 
 # What the app's side hands the client's side, in order: ("start", status, headers), then
 # ("body", bytes) pieces, then ("end",) once the last piece is sent; ("closed",) when the
-# app closed the connection; ("failed",) when the app raised; ("done",) when it returned.
+# app closed the connection; ("done",) when it returned or raised.
 Event = tuple[Any, ...]
 NOT_ANSWERED = "Server disconnected without sending a response."
 CUT_SHORT = "peer closed connection without sending complete message body"
@@ -195,111 +196,98 @@ def transports(module_name: str) -> tuple[type, type]:
     (``httpx`` or ``httpx2``): the two share their names and their transport interface."""
     lib: Any = importlib.import_module(module_name)
 
-    def response(status: int, headers: list[tuple[bytes, bytes]], stream: Any) -> Any:
-        return lib.Response(
-            status,
-            headers=headers,
-            stream=stream,
-            extensions={"http_version": b"HTTP/1.1"},
-        )
-
-    def cut_short(received: int, request: Any) -> Any:
-        """The client library's error for a body the connection's end cut short."""
-        return lib.RemoteProtocolError(f"{CUT_SHORT} (received {received} bytes)", request=request)
-
-    def unanswered(event: Event, request: Any) -> Any:
-        """The client library's error for an answer that never started."""
-        return lib.RemoteProtocolError(NOT_ANSWERED, request=request)
-
-    class SyncStream(lib.SyncByteStream):
-        def __init__(
-            self, transport: InProcessTransport, exchange: Exchange, events: Any, request: Any
-        ):
-            self._transport = transport
-            self._exchange = exchange
-            self._events = events
-            self._request = request
-
-        def __iter__(self) -> Iterator[bytes]:
-            received = 0
-            while True:
-                event = self._transport.next_event(self._events, self._request)
-                if event[0] == "body":
-                    received += len(event[1])
-                    yield event[1]
-                elif event[0] == "end":
-                    return
-                else:
-                    raise cut_short(received, self._request)
-
-        def close(self) -> None:
-            if not self._exchange.answered:  # the app may still be sending: it is told
-                self._transport.loop.call_soon_threadsafe(self._exchange.client_gone)
-
-    class InProcessTransport(lib.BaseTransport):
-        """A sync client's transport to ``app`` served on ``loop``."""
+    class Served:
+        """What both transports hold: the app and where it is served."""
 
         def __init__(self, app: ASGIApp, loop: asyncio.AbstractEventLoop, server: tuple[str, int]):
             self.app = app
             self.loop = loop
             self.server = server
 
+        def send(self, request: Any, body: bytes, deliver: Any) -> Exchange:
+            """Run ``request`` on the server's loop; its answer goes to ``deliver``."""
+            exchange = Exchange(self.app, request_scope(request, self.server), body, deliver)
+            future = asyncio.run_coroutine_threadsafe(exchange.run(), self.loop)
+            future.add_done_callback(lambda done: done.cancelled() or done.exception())
+            return exchange
+
+        def answer(self, start: Event, stream: Any, request: Any) -> Any:
+            """The client library's response, once the answer's first event came."""
+            if start[0] != "start":  # the app ended without an answer
+                raise lib.RemoteProtocolError(NOT_ANSWERED, request=request)
+            return lib.Response(
+                start[1], headers=start[2], stream=stream, extensions={"http_version": b"HTTP/1.1"}
+            )
+
+        def give_up(self, exchange: Exchange) -> None:
+            """The client left (a timeout, a cancellation, a response closed unread)."""
+            if not exchange.answered:  # the app may still be sending: it is told
+                self.loop.call_soon_threadsafe(exchange.client_gone)
+
+    class Reading:
+        """What both streams do with the answer's events after its start."""
+
+        def __init__(self, served: Any, exchange: Exchange, events: Any, request: Any):
+            self._served = served  # the transport: its ``next_event`` waits, sync or async
+            self._exchange = exchange
+            self._events = events
+            self._request = request
+            self._received = 0
+
+        def piece(self, event: Event) -> bytes | None:
+            """The body piece an event brings; None at the answer's end; the client
+            library's error when the connection's end cut the body short."""
+            if event[0] == "body":
+                self._received += len(event[1])
+                piece: bytes = event[1]
+                return piece
+            if event[0] == "end":
+                return None
+            message = f"{CUT_SHORT} (received {self._received} bytes)"
+            raise lib.RemoteProtocolError(message, request=self._request)
+
+    class SyncStream(Reading, lib.SyncByteStream):
+        def __iter__(self) -> Iterator[bytes]:
+            while (
+                piece := self.piece(self._served.next_event(self._events, self._request))
+            ) is not None:
+                yield piece
+
+        def close(self) -> None:
+            self._served.give_up(self._exchange)
+
+    class InProcessTransport(Served, lib.BaseTransport):
+        """A sync client's transport to ``app`` served on ``loop``."""
+
         def next_event(self, events: queue.SimpleQueue[Event], request: Any) -> Event:
             try:
-                return events.get(timeout=_timeout(request) if request is not None else None)
+                return events.get(timeout=_timeout(request))
             except queue.Empty:
                 raise lib.ReadTimeout("timed out", request=request) from None
 
         def handle_request(self, request: Any) -> Any:
             events: queue.SimpleQueue[Event] = queue.SimpleQueue()
-            exchange = Exchange(
-                self.app, request_scope(request, self.server), request.read(), events.put
-            )
-            future = asyncio.run_coroutine_threadsafe(exchange.run(), self.loop)
-            future.add_done_callback(lambda done: done.cancelled() or done.exception())
+            exchange = self.send(request, request.read(), events.put)
             try:
-                event = self.next_event(events, request)
+                start = self.next_event(events, request)
             except lib.ReadTimeout:
-                self.loop.call_soon_threadsafe(exchange.client_gone)
+                self.give_up(exchange)
                 raise
-            if event[0] != "start":
-                raise unanswered(event, request)
-            stream = SyncStream(self, exchange, events, request)
-            return response(event[1], event[2], stream)
+            return self.answer(start, SyncStream(self, exchange, events, request), request)
 
-    class AsyncStream(lib.AsyncByteStream):
-        def __init__(
-            self, transport: AsyncInProcessTransport, exchange: Exchange, events: Any, request: Any
-        ):
-            self._transport = transport
-            self._exchange = exchange
-            self._events = events
-            self._request = request
-
+    class AsyncStream(Reading, lib.AsyncByteStream):
         async def __aiter__(self) -> AsyncIterator[bytes]:
-            received = 0
-            while True:
-                event = await self._transport.next_event(self._events, self._request)
-                if event[0] == "body":
-                    received += len(event[1])
-                    yield event[1]
-                elif event[0] == "end":
-                    return
-                else:
-                    raise cut_short(received, self._request)
+            while (
+                piece := self.piece(await self._served.next_event(self._events, self._request))
+            ) is not None:
+                yield piece
 
         async def aclose(self) -> None:
-            if not self._exchange.answered:
-                self._transport.loop.call_soon_threadsafe(self._exchange.client_gone)
+            self._served.give_up(self._exchange)
 
-    class AsyncInProcessTransport(lib.AsyncBaseTransport):
+    class AsyncInProcessTransport(Served, lib.AsyncBaseTransport):
         """An async client's transport to ``app`` served on ``loop`` (the server's loop, not
         the client's: the answer comes back to the client's loop through a queue of its own)."""
-
-        def __init__(self, app: ASGIApp, loop: asyncio.AbstractEventLoop, server: tuple[str, int]):
-            self.app = app
-            self.loop = loop
-            self.server = server
 
         async def next_event(self, events: asyncio.Queue[Event], request: Any) -> Event:
             timeout = _timeout(request)
@@ -326,19 +314,13 @@ def transports(module_name: str) -> tuple[type, type]:
                 with contextlib.suppress(RuntimeError):
                     mine.call_soon_threadsafe(events.put_nowait, event)
 
-            body = await request.aread()
-            exchange = Exchange(self.app, request_scope(request, self.server), body, deliver)
-            future = asyncio.run_coroutine_threadsafe(exchange.run(), self.loop)
-            future.add_done_callback(lambda done: done.cancelled() or done.exception())
+            exchange = self.send(request, await request.aread(), deliver)
             try:
-                event = await self.next_event(events, request)
+                start = await self.next_event(events, request)
             except (lib.ReadTimeout, asyncio.CancelledError):
-                self.loop.call_soon_threadsafe(exchange.client_gone)
+                self.give_up(exchange)
                 raise
-            if event[0] != "start":
-                raise unanswered(event, request)
-            stream = AsyncStream(self, exchange, events, request)
-            return response(event[1], event[2], stream)
+            return self.answer(start, AsyncStream(self, exchange, events, request), request)
 
     return InProcessTransport, AsyncInProcessTransport
 

@@ -398,23 +398,29 @@ class FastOperation:
         lenient contract mode, only a request whose validation recorded no violation is kept
         (a kept one records none). Not for arguments a handler could change (only strings,
         numbers, booleans and None are kept)."""
-        key = None
-        violations = state.runtime.violations if state is not None else None
-        recorded = violations.recorded if violations is not None else 0
-        if not self.wants_body and state is not None:
-            headers = scope["headers"]
-            if not any(name == b"content-type" or name == b"content-length" for name, _ in headers):
-                key = (scope.get("query_string", b""), *scope["path_params"].values())
-                known = self._known_arguments.get(key)
-                if known is not None:
-                    return receive, scope, known
         query = scope.get("query_string", b"")
+        key = violations = None
+        recorded = 0
+        if (
+            state is not None
+            and not self.wants_body
+            and not any(
+                name in (b"content-type", b"content-length") for name, _ in scope["headers"]
+            )
+        ):
+            key = (query, *scope["path_params"].values())
+            known = self._known_arguments.get(key)
+            if known is not None:
+                return receive, scope, known
+            violations = state.runtime.violations
+            recorded = violations.recorded
         receive, scope = await self.validate_request(scope, receive)
         kwargs = await self.arguments_for(scope, receive, state)
         if (
             key is not None
-            and scope.get("query_string", b"") == query
-            and (violations is None or violations.recorded == recorded)
+            and violations is not None
+            and violations.recorded == recorded  # the lenient mode recorded nothing
+            and scope.get("query_string", b"") == query  # nor dropped a parameter
             and all(type(v) in _IMMUTABLE for v in kwargs.values())
         ):
             if len(self._known_arguments) >= KNOWN_ARGUMENTS:

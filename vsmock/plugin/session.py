@@ -113,13 +113,7 @@ class SessionServer:
         openai = _sdk()
 
         if "http_client" not in kwargs:
-            if self.options.transport == "inprocess":
-                transport, _ = self._transports(openai.DefaultHttpxClient)
-                kwargs["http_client"] = openai.DefaultHttpxClient(
-                    transport=transport(self.app, self._thread.loop, self._thread.address)
-                )
-            else:
-                kwargs["http_client"] = openai.DefaultHttpxClient(verify=self.ssl_context())
+            kwargs["http_client"] = self._http_client(openai.DefaultHttpxClient, asynchronous=False)
         return openai.OpenAI(api_key=self.api_key, base_url=self.base_url, **kwargs)
 
     def async_openai_client(self, **kwargs: Any) -> Any:
@@ -135,22 +129,19 @@ class SessionServer:
             max_keepalive_connections=0,
         )
         if "http_client" not in kwargs:
-            if self.options.transport == "inprocess":
-                _, transport = self._transports(openai.DefaultAsyncHttpxClient)
-                kwargs["http_client"] = openai.DefaultAsyncHttpxClient(
-                    transport=transport(self.app, self._thread.loop, self._thread.address)
-                )
-            else:
-                kwargs["http_client"] = openai.DefaultAsyncHttpxClient(
-                    verify=self.ssl_context(), limits=limits
-                )
+            kwargs["http_client"] = self._http_client(
+                openai.DefaultAsyncHttpxClient, asynchronous=True, limits=limits
+            )
         return openai.AsyncOpenAI(api_key=self.api_key, base_url=self.base_url, **kwargs)
 
-    def _transports(self, client_class: type) -> tuple[type, type]:
-        """The in-process transports for the HTTP library the SDK's client is built on
-        (``httpx``, or ``httpx2`` for newer SDKs), made once per library."""
+    def _http_client(self, client_class: type, *, asynchronous: bool, **socket_options: Any) -> Any:
+        """The SDK's HTTP client (``client_class``) for this server's transport: the
+        in-process one, or the loopback socket with ``socket_options``."""
+        if self.options.transport != "inprocess":
+            return client_class(verify=self.ssl_context(), **socket_options)
         from vsmock.http.client_transport import transports
 
+        # The HTTP library the SDK's client is built on: httpx, or httpx2 for newer SDKs.
         library = next(
             base.__module__.partition(".")[0]
             for base in client_class.__mro__
@@ -159,7 +150,8 @@ class SessionServer:
         made = self._made_transports.get(library)
         if made is None:
             made = self._made_transports[library] = transports(library)
-        return made
+        transport = made[1] if asynchronous else made[0]
+        return client_class(transport=transport(self.app, self._thread.loop, self._thread.address))
 
     def stop(self) -> None:
         self._thread.stop()
