@@ -22,7 +22,7 @@ class Runtime:
         self.mode = mode or ("stateless" if settings.stateless else "stateful")
         self.clock = Clock(settings.now)
         self.ids = IdSource(settings.seed)
-        self.journal = Journal(settings.journal_size)
+        self.journal = Journal(settings.journal_size, settings.journal_bytes)
         self.faults = Faults()
         self.violations = Violations()
         self.poll_after_ms = settings.poll_after_ms

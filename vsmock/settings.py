@@ -7,6 +7,7 @@ from pathlib import Path
 
 DEFAULT_MAX_UPLOAD_BYTES = 512 * 1024 * 1024  # the real API's per-file limit
 DEFAULT_POLL_AFTER_MS = 20
+DEFAULT_JOURNAL_BYTES = 64 * 1024 * 1024  # of bodies the request journal keeps
 # The bounds of the processing settings, on the command line and the admin route alike
 # (vsmock/contract/admin.yaml says the same; tests/cli/test_cli.py checks that the two agree).
 MAX_PROCESSING_POLLS = 1000
@@ -30,4 +31,5 @@ class Settings:
     stateless: bool = False
     strict_requests: bool = False
     max_upload_bytes: int = DEFAULT_MAX_UPLOAD_BYTES
-    journal_size: int = 10_000
+    journal_size: int = 10_000  # entries the request journal keeps (the newest)
+    journal_bytes: int = DEFAULT_JOURNAL_BYTES  # of bodies it keeps, across its entries

@@ -1,8 +1,11 @@
 """The request journal: what the API was asked and what it answered.
 
-Entries are kept oldest first, up to a bound. JSON bodies are kept as JSON;
-other bodies as their size (and, for scenarios, their raw bytes up to a cap).
-Secrets never enter it: ``Authorization`` and cookies are dropped.
+Entries are kept oldest first, up to two bounds: a number of entries, and the bytes of the
+bodies they keep (each body up to ``RAW_BODY_CAP``); past either, the oldest entries go, and
+the journal counts them (``dropped``), so that a scenario is never exported from a journal
+that lost its beginning. JSON bodies are shown as JSON; other bodies as their size (and, for
+scenarios, kept as raw bytes). Secrets never enter it: ``Authorization`` and cookies are
+dropped.
 """
 
 from __future__ import annotations
@@ -14,6 +17,7 @@ from typing import Any
 
 from vsmock.contract import json_bodies
 from vsmock.contract.json_types import JsonObject
+from vsmock.settings import DEFAULT_JOURNAL_BYTES
 
 RAW_BODY_CAP = 8 * 1024 * 1024
 SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie", "api-key", "openai-api-key"})
@@ -36,6 +40,7 @@ class Entry:
     duration_ms: float = 0.0
     fault: bool = False  # a fault answered (or failed) the request
     fault_kind: str | None = None  # which: an action, "status" or "delay"
+    kept: bool = field(default=True, repr=False)  # still in the journal (not yet dropped)
 
     def to_dict(self) -> JsonObject:
         return {
@@ -81,17 +86,42 @@ def safe_headers(raw: list[tuple[bytes, bytes]]) -> dict[str, str]:
 
 
 class Journal:
-    def __init__(self, size: int = 10_000):
-        self._entries: deque[Entry] = deque(maxlen=size)
+    def __init__(self, size: int = 10_000, max_bytes: int = DEFAULT_JOURNAL_BYTES):
+        """At most ``size`` entries, holding at most ``max_bytes`` of bodies."""
+        self.size = size
+        self.max_bytes = max_bytes
+        self._entries: deque[Entry] = deque()
         self._lock = threading.Lock()
         self._seq = 0
+        self._bytes = 0  # of the bodies the kept entries hold
+        self.dropped = 0  # entries dropped for the bounds since the last clear
 
     def open(self, **fields: Any) -> Entry:
+        """A new entry for a request as it arrives; :meth:`complete` gives it its bodies."""
         with self._lock:
             self._seq += 1
             entry = Entry(seq=self._seq, **fields)
             self._entries.append(entry)
+            self._bound()
             return entry
+
+    def complete(self, entry: Entry, request_body: bytes, response_body: bytes) -> None:
+        """Give ``entry`` the bodies it keeps, within the journal's bound of bytes."""
+        with self._lock:
+            entry.request_body = request_body
+            entry.response_body = response_body
+            if entry.kept:
+                self._bytes += len(request_body) + len(response_body)
+                self._bound()
+
+    def _bound(self) -> None:
+        """Drop the oldest entries past either bound (the newest always stays)."""
+        entries = self._entries
+        while len(entries) > self.size or (self._bytes > self.max_bytes and len(entries) > 1):
+            old = entries.popleft()
+            old.kept = False
+            self._bytes -= len(old.request_body) + len(old.response_body)
+            self.dropped += 1
 
     def entries(self) -> list[Entry]:
         with self._lock:
@@ -99,4 +129,8 @@ class Journal:
 
     def clear(self) -> None:
         with self._lock:
+            for entry in self._entries:
+                entry.kept = False
             self._entries.clear()
+            self._bytes = 0
+            self.dropped = 0

@@ -9,7 +9,7 @@ middleware (:mod:`vsmock.http.middleware.admission`) attaches the state.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
@@ -37,6 +37,9 @@ class RequestState:
     form: tuple[FormData, JsonObject] | None = None  # (parts, fields) of a multipart body
     violations: list[JsonObject] | None = None  # the proxy's, for the exchange it records
     routed: JsonObject = field(default_factory=dict)  # the proxy keeps the routed scope
+    # what must be done before the connection closes unanswered: the journal completes its
+    # entry, so that whoever sees the connection close reads the whole entry
+    before_close: Callable[[], None] | None = None
 
 
 def attach(scope: Scope, runtime: Runtime, *, admin: bool = False) -> RequestState:
@@ -80,10 +83,14 @@ def request_info(scope: Scope) -> RequestInfo:
 
 
 def close_connection(scope: Scope) -> bool:
-    """Close the connection the request came on, without an answer. False when the server
-    did not say which connection it is (``http/uvicorn_adapter.py`` does)."""
+    """Close the connection the request came on, without an answer (after the request's
+    ``before_close``). False when the server did not say which connection it is
+    (``http/uvicorn_adapter.py`` and the in-process client transport do)."""
     transport = (scope.get("extensions") or {}).get(CONNECTION)
     if transport is None:
         return False
+    state = request_state(scope)
+    if state is not None and state.before_close is not None:
+        state.before_close()
     transport.close()
     return True

@@ -47,11 +47,13 @@ def export(runtime: Any) -> Scenario:
             f"a vsmock in {mode} mode keeps no state to replay; record a scenario from a "
             "stateful vsmock, or through a proxy with `vsmock record`"
         )
-    entries = runtime.journal.entries()
-    if len(entries) >= runtime.settings.journal_size:
+    journal = runtime.journal
+    entries = journal.entries()
+    if journal.dropped:
         raise ScenarioIncomplete(
-            f"the request journal holds its maximum of {runtime.settings.journal_size} entries, "
-            "so older interactions may have been dropped; record shorter scenarios"
+            f"the request journal dropped its {journal.dropped} oldest interactions (it keeps "
+            f"the last {journal.size} requests and {journal.max_bytes // 2**20} MB of bodies), "
+            "so they cannot be replayed; record shorter scenarios"
         )
     settings: JsonObject = {}
     processing = getattr(runtime.backend, "processing", None)

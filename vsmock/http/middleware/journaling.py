@@ -58,13 +58,16 @@ class Journaling(ServedMiddleware):
 
         def finish() -> None:
             nonlocal finished
+            if finished:
+                return
             finished = True
             entry.duration_ms = (monotonic() - started) * 1000
-            entry.request_body = b"".join(request_parts)
-            entry.response_body = b"".join(response_parts)
+            runtime.journal.complete(entry, b"".join(request_parts), b"".join(response_parts))
 
+        # A fault that closes the connection completes the entry first: a client that sees
+        # the cut may read the journal at once, before this request's code has unwound.
+        state.before_close = finish
         try:
             await self.app(scope, tee_receive, tee_send)
         finally:
-            if not finished:  # an answer a fault cut short, or none: recorded all the same
-                finish()
+            finish()  # an answer a fault cut short, or none: recorded all the same
