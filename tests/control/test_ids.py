@@ -37,6 +37,37 @@ def test_draw_matches_random_choice_for_any_alphabet(size: int, first: int) -> N
     assert ours.getstate() == reference.getstate()
 
 
+@pytest.mark.parametrize("seed", [0, 7, 2**62 + 5])
+def test_ids_are_the_streams_random_choices_in_order(seed: int) -> None:
+    """The source keeps characters drawn ahead: each kind's ids must still be its stream's
+    ``rng.choice`` characters in order, across kinds interleaved, a reset, and a resume."""
+    kinds = sorted(KINDS)
+    ids = IdSource(seed)
+    for round_ in range(2):
+        references = {kind: random.Random(f"{seed}:{kind}") for kind in kinds}
+        order = random.Random(round_)
+        for _ in range(3000):
+            kind = order.choice(kinds)
+            prefix, alphabet, length = KINDS[kind]
+            expected = prefix + "".join(references[kind].choice(alphabet) for _ in range(length))
+            assert ids.new(kind) == expected
+        positions = ids.positions()
+        ids.reset(seed)  # the same ids again from the start
+    resumed = IdSource(seed)
+    resumed.resume(positions)
+    for kind in ("vector_store", "file"):
+        assert resumed.new(kind) == ids_after(seed, kind, positions[kind])
+
+
+def ids_after(seed: int, kind: str, drawn: int) -> str:
+    """The id ``rng.choice`` gives ``kind`` after ``drawn`` ids."""
+    prefix, alphabet, length = KINDS[kind]
+    reference = random.Random(f"{seed}:{kind}")
+    for _ in range(drawn * length):
+        reference.choice(alphabet)
+    return prefix + "".join(reference.choice(alphabet) for _ in range(length))
+
+
 def test_shapes_and_streams() -> None:
     ids = IdSource(7)
     assert re.fullmatch(r"vs_[0-9a-f]{32}", ids.new("vector_store"))

@@ -35,11 +35,20 @@ KINDS: dict[str, tuple[str, str, int]] = {
 OBJECT_KINDS = tuple(kind for kind in KINDS if kind != "request")
 
 
+POOL_WORDS = 1024  # generator words turned into characters at a time, for each kind
+
+
 class IdSource:
+    """Each kind's ids are its stream's characters, ``rng.choice(alphabet)`` after
+    ``rng.choice(alphabet)``, cut into ids of the kind's length. Characters are drawn
+    ``POOL_WORDS`` words at a time and kept until used: the same characters in the same
+    order (so the same ids), for a few calls per many ids instead of a few per id."""
+
     def __init__(self, seed: int | None = None):
         self._lock = threading.Lock()
         self.seed: int = 0
         self._streams: dict[str, random.Random] = {}
+        self._pools: dict[str, str] = {}
         self._drawn: dict[str, int] = {}
         self.reset(seed)
 
@@ -48,13 +57,23 @@ class IdSource:
         with self._lock:
             self.seed = seed if seed is not None else secrets.randbits(63)
             self._streams = {kind: random.Random(f"{self.seed}:{kind}") for kind in KINDS}
+            self._pools = dict.fromkeys(KINDS, "")
             self._drawn = dict.fromkeys(KINDS, 0)
 
     def new(self, kind: str) -> str:
         prefix, alphabet, length = KINDS[kind]
         with self._lock:
             self._drawn[kind] += 1
-            return prefix + draw(self._streams[kind], alphabet, length)
+            return prefix + self._characters(kind, alphabet, length)
+
+    def _characters(self, kind: str, alphabet: str, length: int) -> str:
+        """The next ``length`` characters of ``kind``'s stream (the lock held)."""
+        pool = self._pools[kind]
+        if len(pool) < length:
+            wanted = length - len(pool)
+            pool += draw(self._streams[kind], alphabet, wanted, at_least=POOL_WORDS)
+        self._pools[kind] = pool[length:]
+        return pool[:length]
 
     def drawn(self, kind: str) -> int:
         """How many ``kind`` ids this seed's stream has handed out."""
@@ -75,13 +94,13 @@ class IdSource:
                 prefix, alphabet, length = KINDS[kind]
                 while self._drawn[kind] < target:
                     self._drawn[kind] += 1
-                    draw(self._streams[kind], alphabet, length)
+                    self._characters(kind, alphabet, length)
 
 
-def draw(rng: random.Random, alphabet: str, length: int) -> str:
+def draw(rng: random.Random, alphabet: str, length: int, *, at_least: int = 0) -> str:
     """``length`` characters of ``alphabet``: exactly ``rng.choice(alphabet)`` drawn
     ``length`` times (the same draws of the same bits, so the same ids), in a few calls
-    instead of one per character; every request takes a request id.
+    instead of one per character.
 
     ``rng.choice`` draws ``getrandbits(k)`` (k = the alphabet's size's bit length) until
     the value names a character. ``getrandbits(k)`` is the top k bits of the generator's
@@ -89,7 +108,8 @@ def draw(rng: random.Random, alphabet: str, length: int) -> str:
     the lowest bits. So for an ASCII alphabet with k <= 8, a word's draw is its top byte
     shifted, and one ``bytes.translate`` turns m top bytes into characters, dropping the
     refused ones. No more words are drawn than characters are still wanted, so the
-    generator ends where ``rng.choice`` leaves it."""
+    generator ends where ``rng.choice`` leaves it; unless ``at_least`` asks for that many
+    words a call, when the characters of all of them are returned (at least ``length``)."""
     table = _tables.get(alphabet)
     if table is None:
         table = _tables[alphabet] = _table(alphabet)
@@ -106,7 +126,7 @@ def draw(rng: random.Random, alphabet: str, length: int) -> str:
     characters, refused = table
     drawn = b""
     while len(drawn) < length:
-        wanted = length - len(drawn)
+        wanted = max(length - len(drawn), at_least)
         words = rng.getrandbits(32 * wanted).to_bytes(4 * wanted, "little")
         drawn += words[3::4].translate(characters, refused)
     return drawn.decode("ascii")
