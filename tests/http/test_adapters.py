@@ -305,3 +305,13 @@ def test_served_answers_leave_in_one_write() -> None:
     finally:
         thread.stop()
     assert seen and isinstance(seen[0], uvicorn_adapter.CorkedTransport)
+
+
+def test_the_threaded_server_runs_on_the_loop_serve_uses() -> None:
+    """The plugin's server (a thread) and ``vsmock serve`` run the same event loop: the one
+    uvicorn's config picks (uvloop where it is installed)."""
+    factory = uvicorn_adapter.make_server(create_app()).config.get_loop_factory()
+    expected = type(factory() if factory is not None else asyncio.new_event_loop())
+    with uvicorn_adapter.running(create_app()) as server:
+        assert type(server.loop) is expected
+    assert expected.__module__.startswith("uvloop")  # installed with uvicorn[standard]

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
+import tracemalloc
 from collections.abc import Iterator
 from typing import Any
 
@@ -149,6 +151,28 @@ def test_faults_look_alike(server: ThreadedServer, clients: Any, spec: dict[str,
     )
 
 
+@pytest.mark.parametrize("action", ["drop_connection", "truncate_body"])
+def test_a_cut_request_is_journaled_before_the_client_sees_the_cut(
+    server: ThreadedServer, clients: Any, action: str
+) -> None:
+    """A test that reads the journal as soon as its request failed finds the whole entry:
+    the fault completes it before it closes the connection (it used to be completed after,
+    as the request's code unwound, so the bodies read as missing about half the time)."""
+    journal = server.app.runtime.journal
+    for client in clients:
+        for n in range(25):
+            fault(server, action=action, path_prefix="/vector_stores", method="POST")
+            with pytest.raises(httpx2.RemoteProtocolError):
+                client.post("/vector_stores", json={"name": f"cut {n}"})
+            entry = journal.entries()[-1].to_dict()  # at once, as a plugin test does
+            assert (entry["path"], entry["fault_kind"]) == ("/v1/vector_stores", action)
+            assert entry["request_body"] == {"name": f"cut {n}"}
+            if action == "truncate_body":  # carried out: half its answer went out
+                assert entry["status"] == 200
+                assert entry["response_body"]["bytes"] > 0
+            assert entry["duration_ms"] > 0
+
+
 def test_a_hang_times_out_and_the_server_goes_on(server: ThreadedServer, clients: Any) -> None:
     _, inprocess = clients
     fault(server, action="hang", delay_ms=2000, path_prefix="/vector_stores")
@@ -194,6 +218,102 @@ def test_large_bodies_arrive_in_pieces_alike(server: ThreadedServer, clients: An
         journal = httpx2.get(server.url + "/__admin/requests", headers=KEY).json()["data"]
         sizes.append(journal[-1]["request_body"]["bytes"])
     assert sizes[0] == sizes[1] > 300_000
+
+
+def multipart(chunks: Iterator[bytes]) -> Iterator[bytes]:
+    """An upload's multipart body around ``chunks``, produced as it is read."""
+    yield (
+        b'--b0\r\nContent-Disposition: form-data; name="purpose"\r\n\r\nassistants\r\n'
+        b'--b0\r\nContent-Disposition: form-data; name="file"; filename="big.bin"\r\n'
+        b"Content-Type: application/octet-stream\r\n\r\n"
+    )
+    yield from chunks
+    yield b"\r\n--b0--\r\n"
+
+
+MULTIPART = {"content-type": "multipart/form-data; boundary=b0"}
+
+
+def test_a_sync_body_is_sent_as_the_app_reads_it(server: ThreadedServer, clients: Any) -> None:
+    """A 64 MB upload from a stream is never held whole in-process (nor over the socket),
+    and the stream is read on the caller's own thread, as when writing to a socket."""
+    megabyte = bytes(range(256)) * 4096
+    readers = set()
+
+    def chunks() -> Iterator[bytes]:
+        for _ in range(64):
+            readers.add(threading.current_thread())
+            yield megabyte
+
+    for client in clients:
+        tracemalloc.start()
+        try:
+            reply = client.post("/files", content=multipart(chunks()), headers=MULTIPART)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert reply.status_code == 200, reply.text
+        assert reply.json()["bytes"] == 64 * len(megabyte)
+        assert peak < 32 * len(megabyte)  # read whole, it would be 64 MB at least
+        assert client.get(f"/files/{reply.json()['id']}").json()["bytes"] == 64 * len(megabyte)
+    assert readers == {threading.current_thread()}
+
+
+def test_a_body_stream_that_raises_raises_in_the_client(
+    server: ThreadedServer, clients: Any
+) -> None:
+    """The client's own error producing its body reaches it as it does over a socket, and
+    the server serves on."""
+
+    def broken() -> Iterator[bytes]:
+        yield b"x" * 100_000
+        raise OSError("the disk went away")
+
+    raised = []
+    for client in clients:
+        with pytest.raises(OSError, match="the disk went away") as info:
+            client.post("/files", content=multipart(broken()), headers=MULTIPART)
+        raised.append(type(info.value))
+        assert client.get("/files").status_code == 200
+    assert raised[0] is raised[1]
+
+
+def test_a_streamed_body_the_app_refuses_early_is_answered() -> None:
+    """An upload over the limit is refused (413) before it is all read: the in-process
+    client stops sending and gets the answer, as over the socket."""
+    with running(create_app(max_upload_bytes=1_000_000)) as small:
+        sync_transport, _ = transports("httpx2")
+        inprocess = httpx2.Client(
+            transport=sync_transport(small.app, small.loop, small.address),
+            base_url=small.base_url,
+            headers=KEY,
+        )
+        socket = httpx2.Client(base_url=small.base_url, headers=KEY)
+        answers = []
+        with socket, inprocess:
+            for client in (socket, inprocess):
+                body = multipart(b"z" * 65_536 for _ in range(64))  # 4 MB, no length
+                try:
+                    reply = client.post("/files", content=body, headers=MULTIPART)
+                    answers.append((reply.status_code, reply.json()["error"]["code"]))
+                except httpx2.TransportError as error:  # the server closed while it was sent
+                    answers.append((type(error).__name__, None))
+                assert client.get("/files").json()["data"] == []
+        assert answers[1][0] == 413, answers
+        assert answers[0] in (answers[1], ("WriteError", None), ("RemoteProtocolError", None))
+
+
+def test_a_streamed_body_meets_a_dropped_connection_alike(
+    server: ThreadedServer, clients: Any
+) -> None:
+    outcomes = []
+    for client in clients:
+        fault(server, action="drop_connection", path_prefix="/files", method="POST")
+        with pytest.raises(httpx2.TransportError) as info:
+            client.post("/files", content=multipart(iter([b"y" * 3_000_000])), headers=MULTIPART)
+        outcomes.append(type(info.value).__name__)
+        assert client.get("/files").status_code == 200
+    assert outcomes[0] == outcomes[1] == "RemoteProtocolError"
 
 
 def test_an_app_that_raises_anything_is_a_500_and_serves_on(

@@ -20,16 +20,21 @@ How a client sees the answers a socket would give it:
 * an app that raises before answering gets uvicorn's plain 500 (whatever it raised, a
   ``SystemExit`` too, and the server goes on); one that stops in the middle of a body, an
   incomplete body;
-* the request's read timeout applies to every wait for the answer (``ReadTimeout``).
+* the request's read timeout applies to every wait for the answer (``ReadTimeout``);
+* a sync client's body larger than ``WHOLE_BODY``, or of unknown length, is sent from its
+  stream on the client's own thread as the app reads it (:class:`Feed`), never held whole;
+  the stream's own errors are raised there, and the write timeout applies (``WriteTimeout``).
 """
 
 from __future__ import annotations
 
 import asyncio
+import collections
 import contextlib
 import importlib
 import logging
 import queue
+import threading
 import urllib.parse
 from collections.abc import AsyncIterator, Iterator
 from email.utils import formatdate
@@ -62,10 +67,10 @@ class Exchange:
     """One request run on the server's loop; its answer goes to ``deliver``, an event at a
     time, from the server's thread."""
 
-    def __init__(self, app: ASGIApp, scope: dict[str, Any], body: bytes, deliver: Any):
+    def __init__(self, app: ASGIApp, scope: dict[str, Any], body: bytes | Feed, deliver: Any):
         self.app = app
         self.scope = scope
-        self.body = body
+        self.body = body if isinstance(body, Feed) else Body(body)
         self.deliver = deliver
         self.closed = False
         self.answered = False
@@ -79,14 +84,12 @@ class Exchange:
 
     async def run(self) -> None:
         self._gone = asyncio.Event()
-        pieces = [self.body[i : i + PIECE] for i in range(0, len(self.body), PIECE)] or [b""]
         head = self.scope["method"] == "HEAD"
         started = False
 
         async def receive() -> Message:
-            if pieces and not self.closed:  # the body as a socket brings it: piece by piece
-                piece = pieces.pop(0)
-                return {"type": "http.request", "body": piece, "more_body": bool(pieces)}
+            if not self.body.done and not self.closed:  # as a socket brings it: in pieces
+                return await self.body.next_message()
             assert self._gone is not None
             if not self.answered:  # as uvicorn: nothing more until the client leaves, or
                 await self._gone.wait()  # at once once the answer is complete
@@ -122,15 +125,103 @@ class Exchange:
                 self.deliver(("end",))
             self.answered = True
         finally:
+            if isinstance(self.body, Feed):
+                self.body.stop()  # a client still sending its body stops
             self.deliver(("done",))
 
     def client_gone(self) -> None:
         """The client closed the response (or gave up on it): called on the server's loop."""
+        if isinstance(self.body, Feed):
+            self.body.abandon()
         if self._gone is not None:
             self._gone.set()
 
 
+class Body:
+    """A request body the client had whole, as the app reads it: in pieces of at most
+    ``PIECE`` bytes, each marked whether more follow, as uvicorn hands a socket's body on."""
+
+    def __init__(self, body: bytes):
+        self._body = memoryview(body)
+        self._read = 0
+        self.done = False  # the last piece was handed on
+
+    async def next_message(self) -> Message:
+        piece = bytes(self._body[self._read : self._read + PIECE])
+        self._read += PIECE
+        self.done = self._read >= len(self._body)
+        return {"type": "http.request", "body": piece, "more_body": not self.done}
+
+
+class Feed:
+    """A body a sync client sends from its own stream, on its own thread, as it would write
+    it to a socket: a chunk at a time, each handed to the app (in ``PIECE`` pieces) before
+    the next is produced, so a large upload is never held whole; the client's own errors
+    producing it stay on its thread. ``stop`` (the app is done) ends the sending."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop):
+        self._loop = loop
+        self._room = threading.Semaphore(1)  # chunks the client may send before one is taken
+        self._chunks: collections.deque[bytes | None] = collections.deque()  # None: the end
+        self._arrived: asyncio.Event | None = None
+        self._buffer = memoryview(b"")
+        self.stopped = False  # the app is done with the request
+        self.gone = False  # the client gave up sending
+        self.done = False  # the last piece was handed on, or the client's leaving
+
+    # -- the client's thread ------------------------------------------------------------------
+    def send(self, chunk: bytes | None, timeout: float | None) -> bool:
+        """Hand a chunk (None: the end) to the app once it has room; False once the app is
+        done with the request. Raises TimeoutError when the app took nothing for ``timeout``."""
+        if not self._room.acquire(timeout=timeout):
+            raise TimeoutError
+        if self.stopped:
+            return False
+        self._loop.call_soon_threadsafe(self._arrive, chunk)
+        return True
+
+    # -- the server's loop --------------------------------------------------------------------
+    def _arrive(self, chunk: bytes | None) -> None:
+        self._chunks.append(chunk)
+        if self._arrived is not None:
+            self._arrived.set()
+
+    async def next_message(self) -> Message:
+        """The next piece of the body, or the client leaving if it gave up sending it."""
+        while not self._buffer:
+            if not self._chunks:
+                if self.gone:
+                    self.done = True
+                    return {"type": "http.disconnect"}
+                self._arrived = self._arrived or asyncio.Event()
+                self._arrived.clear()
+                await self._arrived.wait()
+                continue
+            chunk = self._chunks.popleft()
+            self._room.release()  # the client may produce its next chunk meanwhile
+            if chunk is None:
+                self.done = True
+                return {"type": "http.request", "body": b"", "more_body": False}
+            self._buffer = memoryview(chunk)
+        piece = bytes(self._buffer[:PIECE])
+        self._buffer = self._buffer[PIECE:]
+        return {"type": "http.request", "body": piece, "more_body": True}
+
+    def stop(self) -> None:
+        """The app is done: a client waiting to send stops (from the server's loop)."""
+        self.stopped = True
+        self._room.release()
+
+    def abandon(self) -> None:
+        """The client gave up (its stream raised, a timeout): the app, reading, learns that
+        it left once the chunks sent before are read (from the server's loop)."""
+        self.gone = True
+        if self._arrived is not None:
+            self._arrived.set()
+
+
 PIECE = 65_536  # a request body reaches the app in pieces of this size, as from a socket
+WHOLE_BODY = 1 << 20  # a sync client's body of known length up to this is handed on whole
 SERVER_ERROR = b"Internal Server Error"
 SERVER_ERROR_HEADERS = (
     (b"content-type", b"text/plain; charset=utf-8"),
@@ -204,7 +295,7 @@ def transports(module_name: str) -> tuple[type, type]:
             self.loop = loop
             self.server = server
 
-        def send(self, request: Any, body: bytes, deliver: Any) -> Exchange:
+        def send(self, request: Any, body: bytes | Feed, deliver: Any) -> Exchange:
             """Run ``request`` on the server's loop; its answer goes to ``deliver``."""
             exchange = Exchange(self.app, request_scope(request, self.server), body, deliver)
             future = asyncio.run_coroutine_threadsafe(exchange.run(), self.loop)
@@ -267,13 +358,35 @@ def transports(module_name: str) -> tuple[type, type]:
 
         def handle_request(self, request: Any) -> Any:
             events: queue.SimpleQueue[Event] = queue.SimpleQueue()
-            exchange = self.send(request, request.read(), events.put)
+            length = request.headers.get("content-length")
+            if length is not None and length.isdigit() and int(length) <= WHOLE_BODY:
+                exchange = self.send(request, bytes(request.read()), events.put)
+            else:  # larger, or of unknown length: sent from its stream, as to a socket
+                feed = Feed(self.loop)
+                exchange = self.send(request, feed, events.put)
+                self.write(request, feed, exchange)
             try:
                 start = self.next_event(events, request)
             except lib.ReadTimeout:
                 self.give_up(exchange)
                 raise
             return self.answer(start, SyncStream(self, exchange, events, request), request)
+
+        def write(self, request: Any, feed: Feed, exchange: Exchange) -> None:
+            """Send the request's body from its stream, on this thread, as to a socket: the
+            stream's own errors are raised here, and the write timeout applies."""
+            timeout = (request.extensions.get("timeout") or {}).get("write")
+            try:
+                for chunk in request.stream:
+                    if chunk and not feed.send(bytes(chunk), timeout):
+                        return  # the app answered without reading it all
+                feed.send(None, timeout)
+            except TimeoutError:
+                self.give_up(exchange)
+                raise lib.WriteTimeout("timed out", request=request) from None
+            except BaseException:
+                self.give_up(exchange)
+                raise
 
     class AsyncStream(Reading, lib.AsyncByteStream):
         async def __aiter__(self) -> AsyncIterator[bytes]:

@@ -165,7 +165,7 @@ class ThreadedServer:
 
     def _run(self) -> None:
         try:
-            asyncio.run(self.server.serve())
+            self.server.run()  # on the loop `vsmock serve` uses (uvloop, when installed)
         except BaseException as exc:  # noqa: BLE001 - reported by start()
             self._error = exc
             self.server.ready.set()
