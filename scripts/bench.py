@@ -45,7 +45,9 @@ Each round runs every workload on every server, one after the other (so a busy m
 weighs on all of them alike); the table shows the median over ``--rounds`` rounds, with
 p50/p99 latency from the same run, and the ratio of vsmock to each. Then: the time from
 starting each server to its first 200 (median of 5 starts), and vsmock's store operations
-with 100 and with 10,000 stored vector stores (two servers, measured in the same rounds).
+with 100 and with 10,000 stored vector stores (two servers, measured in the same rounds),
+with each server's memory (RSS) at start, once filled, per store, and its growth over the
+rounds. Each table is printed as soon as it is measured.
 """
 
 from __future__ import annotations
@@ -608,7 +610,10 @@ def store_operations(
     seconds: float, connections: int, use_wrk: bool, workdir: Path, *, rounds: int, warmup: float
 ) -> list[str]:
     """vsmock's store operations with 100 and with 10,000 stored vector stores: one server
-    holding each, measured in the same interleaved rounds (median), after a warm-up."""
+    holding each, measured in the same interleaved rounds (median), after a warm-up; then
+    each server's memory: at start, once filled, after the warm-up round (which fills the
+    request journal to its bound of 10,000 entries), and its growth over the measured rounds
+    (the creates and deletes leave the count of stores as it was), which should be none."""
     sizes = (100, 10_000)
     servers = {count: vsmock_server(free_port(), "--api-key", KEY) for count in sizes}
     cases: dict[int, dict[str, tuple[str, str, Path | None]]] = {}
@@ -618,10 +623,12 @@ def store_operations(
     lua_script(modify, "POST", [rename])
     create_delete = workdir / "create-delete.lua"
     create_delete.write_text('PREFIX = "/v1/vector_stores"\n' + CREATE_DELETE_LUA)
+    memory: dict[int, list[float]] = {}  # count -> RSS MB: started, filled, after the rounds
     try:
         for count, server in servers.items():
             server.start()
             port = server.port
+            memory[count] = [rss_mb(server)]
             with _pool(8) as submit:
                 for i in range(count):
                     submit(
@@ -629,6 +636,7 @@ def store_operations(
                             port, "POST", "/v1/vector_stores", {"name": f"s{i}"}
                         )
                     )
+            memory[count].append(rss_mb(server))
             status, body = request(port, "GET", "/v1/vector_stores?limit=1&order=asc")
             oldest = json.loads(body)["data"][0]["id"]
             cases[count] = {
@@ -654,6 +662,9 @@ def store_operations(
                         )
                     if round_ > 0:
                         measured.setdefault((name, count), []).append(result)
+            if round_ == 0 or round_ == rounds:  # after the warm-up, and at the end
+                for count, server in servers.items():
+                    memory[count].append(rss_mb(server))
     finally:
         for server in servers.values():
             server.stop()
@@ -668,7 +679,39 @@ def store_operations(
             f"| {name} | {fmt_rps(small.rps)} ({small.p50_ms:.2f} ms) | "
             f"{fmt_rps(large.rps)} ({large.p50_ms:.2f} ms) | {large.rps / small.rps:.2f} |"
         )
+    lines += [
+        "",
+        "| vsmock server memory (RSS) | 100 stores | 10,000 stores | ratio |",
+        "|---|---|---|---|",
+    ]
+    small_mb, large_mb = memory[sizes[0]], memory[sizes[1]]  # start, filled, warm, end
+    per_store = [
+        (m[1] - m[0]) * 1024 / count for m, count in zip((small_mb, large_mb), sizes, strict=True)
+    ]
+    for label, i in (("at start", 0), ("stores filled", 1), ("after the warm-up round", 2)):
+        lines.append(
+            f"| {label} | {small_mb[i]:.1f} MB | {large_mb[i]:.1f} MB | "
+            f"{large_mb[i] / small_mb[i]:.2f} |"
+        )
+    lines += [
+        f"| filling, per store | {per_store[0]:.1f} KB | {per_store[1]:.1f} KB | |",
+        f"| growth over the measured rounds | {small_mb[3] - small_mb[2]:+.1f} MB | "
+        f"{large_mb[3] - large_mb[2]:+.1f} MB | |",
+    ]
     return lines
+
+
+def rss_mb(server: Server) -> float:
+    """The resident memory of a running server's process, in MB (Linux's /proc)."""
+    assert server.process is not None
+    try:
+        status = Path(f"/proc/{server.process.pid}/status").read_text()
+    except OSError:
+        return float("nan")
+    for line in status.splitlines():
+        if line.startswith("VmRSS:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
 
 
 def python_create_delete(port: int, seconds: float, connections: int) -> Result:
@@ -700,6 +743,38 @@ def _pool(n: int) -> Iterator[Callable[[Callable[[], Any]], None]]:
         yield lambda fn: futures.append(executor.submit(fn))
         for future in futures:
             future.result()
+
+
+def start_table(
+    names: list[str],
+    pairs: list[tuple[str, str]],
+    makers: dict[str, Callable[[], Server]],
+    times: int,
+) -> str:
+    """Seconds from start to the first 200, per server (median of ``times`` starts), as a
+    table with the same columns and ratios as the throughput table. A server that cannot be
+    timed (no maker, or it failed to start) reads "n/a" and the others are still timed."""
+    starts: dict[str, float | None] = {}
+    for name in names:
+        maker = makers.get(name)
+        try:
+            starts[name] = startup_times(maker, times) if maker is not None else None
+        except Exception as error:  # noqa: BLE001 - reported in its cell, the rest go on
+            print(f"start-up of {name} not timed: {error}", file=sys.stderr)
+            starts[name] = None
+
+    def ratio(a: str, b: str) -> str:
+        x, y = starts[a], starts[b]
+        return "n/a" if x is None or y is None or y == 0 else f"{x / y:.2f}"
+
+    header = "| | " + " | ".join(names) + "".join(f" | {a} ÷ {b}" for a, b in pairs) + " |"
+    cells = ["n/a" if starts[n] is None else f"{starts[n]:.2f} s" for n in names]
+    row = (
+        f"| first 200 after start (median of {times}) | "
+        + " | ".join(cells + [ratio(a, b) for a, b in pairs])
+        + " |"
+    )
+    return "\n".join([header, "|---" * (len(names) + 1 + len(pairs)) + "|", row])
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -865,6 +940,12 @@ def main(argv: list[str] | None = None) -> int:
         ratios = [f"{results[a].rps / results[b].rps:.2f}" for a, b in pairs]
         lines.append(f"| {workload} | " + " | ".join(cells + ratios) + " |")
 
+    # Each table is printed as soon as it is measured: a later failure loses nothing.
+    print("\n".join(f"- {n}" for n in notes))
+    print()
+    print("\n".join(lines))
+    sys.stdout.flush()
+
     # As ``pip install`` leaves a package: byte-compiled (PYTHONDONTWRITEBYTECODE, set on
     # some machines, would otherwise make every start compile vsmock's sources again).
     compileall.compile_dir(ROOT / "vsmock", quiet=1)
@@ -882,17 +963,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     if args.baseline:
         makers[servers[1].name] = lambda: baseline_server(free_port(), args.baseline)
-    starts = {n: startup_times(makers[n], args.starts) for n in names}
-    lines.append(
-        "| first 200 after start (median of "
-        f"{args.starts}) | "
-        + " | ".join(f"{starts[n]:.2f} s" for n in names)
-        + "".join(f" | {starts[a] / starts[b]:.2f}" for a, b in pairs)
-        + " |"
-    )
-    print("\n".join(f"- {n}" for n in notes))
     print()
-    print("\n".join(lines))
+    print(start_table(names, pairs, makers, args.starts))
     sys.stdout.flush()
     if not args.skip_store_ops:
         print()
