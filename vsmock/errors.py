@@ -184,6 +184,19 @@ class Conflict(APIError):
     type = "invalid_request_error"
 
 
+class StateWasReset(Conflict):
+    """A request admitted before the server's state was reset, reaching the state that
+    replaced it (one its client gave up on, still in flight): it is not carried out."""
+
+    code = "state_reset"
+
+    def __init__(self) -> None:
+        super().__init__(
+            "The server's state was reset while this request was in flight, so it was not "
+            "carried out."
+        )
+
+
 class PayloadTooLarge(APIError):
     """A request body over the server's limit (``--max-upload-bytes``)."""
 

@@ -7,6 +7,7 @@ import traceback
 
 from vsmock.backend import Backend
 from vsmock.backend.interface import Operations
+from vsmock.backend.state import ADMITTED_EPOCH
 from vsmock.control.clock import Clock
 from vsmock.control.faults import Faults
 from vsmock.control.ids import IdSource
@@ -46,18 +47,34 @@ class Runtime:
         return self.settings.stateless and not self.settings.strict_requests
 
     def reset(self, seed: int | None = None, now: float | None = None) -> None:
-        """Clear every object, fault, setting and journal entry; restart ids and clock."""
-        self.backend.reset()
-        self.ids.reset(seed if seed is not None else self.settings.seed)
-        self.clock.reset(now if now is not None else self.settings.now)
-        self.journal.clear()
-        self.faults.clear()
-        self.violations.clear()
-        self.poll_after_ms = self.settings.poll_after_ms
-        self.reset_seed = self.ids.seed
-        self.reset_time = self.clock.now()
-        with self._errors_lock:
-            self._errors.clear()
+        """Clear every object, fault, setting and journal entry; restart ids and clock. No
+        operation runs in between (the backend's lock is held throughout), and requests
+        admitted before the reset are refused after it (``backend.state.ADMITTED_EPOCH``)."""
+        with self.backend.lock:
+            self.backend.reset()
+            self.ids.reset(seed if seed is not None else self.settings.seed)
+            self.clock.reset(now if now is not None else self.settings.now)
+            self.journal.restart()
+            self.faults.clear()
+            self.violations.clear()
+            self.poll_after_ms = self.settings.poll_after_ms
+            self.reset_seed = self.ids.seed
+            self.reset_time = self.clock.now()
+            with self._errors_lock:
+                self._errors.clear()
+
+    # -- requests and resets -------------------------------------------------------------------
+    def admit(self, *, api: bool) -> None:
+        """Mark the request now arriving (in its own context) as admitted against the state
+        as it is; an admin request, or the contract mode's, is no API call on the state."""
+        epoch = self.backend.epoch if api and isinstance(self.backend, Backend) else None
+        ADMITTED_EPOCH.set(epoch)
+
+    def reset_since_admitted(self) -> bool:
+        """Whether the state was reset after the running request was admitted."""
+        admitted = ADMITTED_EPOCH.get()
+        backend = self.backend
+        return admitted is not None and isinstance(backend, Backend) and admitted != backend.epoch
 
     # -- server-side errors, surfaced to tests ---------------------------------------------
     def record_error(self, exc: BaseException | None, summary: str) -> None:

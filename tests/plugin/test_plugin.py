@@ -222,6 +222,53 @@ def test_fixtures_marker_and_async_client(pytester: pytest.Pytester, transport: 
     result.assert_outcomes(passed=17)
 
 
+GIVEN_UP = """
+import time
+
+import openai
+import pytest
+
+
+def test_1_gives_up_on_its_requests(vsmock, openai_client):
+    vsmock.inject_fault(delay_ms=1500, count=3, path_prefix="/v1/")
+    quick = openai_client.with_options(timeout=0.3, max_retries=0)
+    with pytest.raises(openai.APITimeoutError):
+        quick.vector_stores.create(name="from test 1")
+    with pytest.raises(openai.APITimeoutError):
+        quick.files.create(file=("small.txt", b"test 1"), purpose="assistants")
+    with pytest.raises(openai.APITimeoutError):
+        quick.files.create(file=("large.txt", b"q" * 3_000_000), purpose="assistants")
+
+
+def test_2_sees_none_of_them(vsmock, openai_client):
+    vsmock.inject_fault(status=503, count=1, path_prefix="/v1/files")  # this test's own
+    time.sleep(2.0)  # test 1's requests end meanwhile, after this test's reset
+    once = openai_client.with_options(max_retries=0)
+    with pytest.raises(openai.InternalServerError):
+        once.files.list()  # the fault was left for this test's request
+    assert openai_client.vector_stores.list().data == []
+    assert openai_client.files.list().data == []
+    seen = [(r["method"], r["path"], r["status"]) for r in vsmock.requests()]
+    assert seen == [
+        ("GET", "/v1/files", 503),
+        ("GET", "/v1/vector_stores", 200),
+        ("GET", "/v1/files", 200),
+    ]
+"""
+
+
+@TRANSPORTS
+def test_requests_given_up_in_one_test_never_reach_the_next(
+    pytester: pytest.Pytester, transport: str
+) -> None:
+    """A request still in flight when its test ends (its client timed out during a delay
+    fault) is refused after the next test's reset: it neither writes into that test's state
+    nor takes its faults, and fails no test."""
+    pytester.makepyfile(test_vsmock_given_up=GIVEN_UP)
+    result = pytester.runpytest(*QUIET, "-p", "no:randomly", f"--vsmock-transport={transport}")
+    result.assert_outcomes(passed=2)
+
+
 SERVER_ERRORS = """
 import openai
 import pytest

@@ -18,6 +18,7 @@ import heapq
 import threading
 from collections import Counter
 from collections.abc import Callable, Iterable, Mapping
+from contextvars import ContextVar
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar, cast
 
@@ -43,6 +44,7 @@ from vsmock.errors import (
     AttachedFileNotFound,
     FileNotFound,
     InvalidRequest,
+    StateWasReset,
     StoredDataMissing,
     VectorStoreExpired,
     VectorStoreFileNotFound,
@@ -74,16 +76,26 @@ DAY = 86_400
 SHOWN_PATHS = 5  # paths named in a damaged-state message
 
 
+# The state an API request was admitted against (``BackendState.epoch`` then), set by the
+# HTTP layer as a request arrives; unset (None) for calls that are no request's. A reset
+# begins a new epoch: a request admitted before it and still in flight (one its client gave
+# up on, in a test that has ended) is refused instead of writing into the state after it.
+ADMITTED_EPOCH: ContextVar[int | None] = ContextVar("vsmock_admitted_epoch", default=None)
+
+
 def operation(method: F) -> F:
     """Run a backend operation under the lock with its own :class:`Changes`, after settling
     what time has made due, and write its changes when it ends (or forget them if it
-    fails)."""
+    fails). A request admitted before the last reset is refused (:data:`ADMITTED_EPOCH`)."""
 
     @functools.wraps(method)
     def wrapper(self: BackendState, *args: Any, **kwargs: Any) -> Any:
         with self.lock:
             if self._changes is not None:  # an operation inside another: one unit of work
                 return method(self, *args, **kwargs)
+            admitted = ADMITTED_EPOCH.get()
+            if admitted is not None and admitted != self.epoch:
+                raise StateWasReset()
             changes = self._changes = Changes(self.db, self._on_change)
             try:
                 if self._sweep_expired_files():
@@ -106,6 +118,7 @@ class BackendState:
         self.clock = clock
         self.ids = ids
         self.lock = threading.RLock()
+        self.epoch = 0  # how many resets this state has had (see ADMITTED_EPOCH)
         self.replies = ScriptedReplies()
         self._changes: Changes | None = None
         self.db = Database(settings.data_dir, fsync=settings.fsync, check=records.check)
@@ -631,6 +644,7 @@ class BackendState:
     # -- whole-state operations ---------------------------------------------------------------
     def reset(self) -> None:
         with self.lock:
+            self.epoch += 1
             self.db.clear()
             self.blobs.clear()
             self.processing = Processing(

@@ -113,6 +113,7 @@ class Admission:
             scope["headers"] = headers
         admin = is_admin(path)
         attach(scope, self.runtime, admin=admin)
+        self.runtime.admit(api=not admin)
         if len(path) > 1 and path.endswith("/"):  # no route ends in a slash: no redirect
             await send_error(send, RouteNotFound(scope["method"], path))
             return

@@ -48,7 +48,11 @@ class ConnectionCut(Exception):
 
 class FaultInjection(ServedMiddleware):
     async def handle(self, state: RequestState, scope: Scope, receive: Receive, send: Send) -> None:
-        fault = state.runtime.faults.take(scope["method"], scope["path"])
+        runtime = state.runtime
+        if runtime.reset_since_admitted():  # a request of before a reset takes no fault of
+            await self.app(scope, receive, send)  # after it (and is refused on the state)
+            return
+        fault = runtime.faults.take(scope["method"], scope["path"])
         if fault is None:
             await self.app(scope, receive, send)
             return
