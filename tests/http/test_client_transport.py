@@ -183,6 +183,20 @@ def test_a_hang_times_out_and_the_server_goes_on(server: ThreadedServer, clients
     assert inprocess.get("/files").status_code == 200
 
 
+def test_a_request_its_client_left_reads_no_more_of_its_body(
+    server: ThreadedServer, clients: Any
+) -> None:
+    """As uvicorn: once the client left, the app reading the body learns it left, however
+    much was sent, so a request given up on during a delay is not carried out."""
+    for n, client in enumerate(clients):
+        fault(server, delay_ms=600, path_prefix="/vector_stores", method="POST")
+        with pytest.raises(httpx2.ReadTimeout):
+            client.post("/vector_stores", json={"name": f"left {n}"}, timeout=0.1)
+        time.sleep(0.8)
+        names = [s["name"] for s in client.get("/vector_stores?limit=100").json()["data"]]
+        assert f"left {n}" not in names
+
+
 def test_a_stream_closed_early_tells_the_app(server: ThreadedServer, clients: Any) -> None:
     """Leaving a stalled stream must not leave a request hanging on the server."""
     socket, inprocess = clients

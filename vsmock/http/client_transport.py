@@ -88,9 +88,11 @@ class Exchange:
         started = False
 
         async def receive() -> Message:
-            if not self.body.done and not self.closed:  # as a socket brings it: in pieces
-                return await self.body.next_message()
             assert self._gone is not None
+            # As uvicorn: the body as a socket brings it, in pieces; nothing more of it once
+            # the client left (or the answer is complete), however much was sent
+            if not self.body.done and not self.closed and not self._gone.is_set():
+                return await self.body.next_message()
             if not self.answered:  # as uvicorn: nothing more until the client leaves, or
                 await self._gone.wait()  # at once once the answer is complete
             return {"type": "http.disconnect"}
@@ -189,10 +191,10 @@ class Feed:
     async def next_message(self) -> Message:
         """The next piece of the body, or the client leaving if it gave up sending it."""
         while not self._buffer:
+            if self.gone:  # as uvicorn: once the client left, whatever it had sent
+                self.done = True
+                return {"type": "http.disconnect"}
             if not self._chunks:
-                if self.gone:
-                    self.done = True
-                    return {"type": "http.disconnect"}
                 self._arrived = self._arrived or asyncio.Event()
                 self._arrived.clear()
                 await self._arrived.wait()
@@ -214,7 +216,7 @@ class Feed:
 
     def abandon(self) -> None:
         """The client gave up (its stream raised, a timeout): the app, reading, learns that
-        it left once the chunks sent before are read (from the server's loop)."""
+        it left (from the server's loop)."""
         self.gone = True
         if self._arrived is not None:
             self._arrived.set()
