@@ -32,11 +32,13 @@ class Entry:
     request_headers: dict[str, str]
     time: int
     request_body: bytes = b""
-    request_truncated: bool = False
+    request_truncated: bool = False  # only the first RAW_BODY_CAP bytes were kept
+    request_size: int = 0  # of the whole body, kept or not
     status: int = 0
     response_headers: dict[str, str] = field(default_factory=dict)
     response_body: bytes = b""
     response_truncated: bool = False
+    response_size: int = 0
     duration_ms: float = 0.0
     fault: bool = False  # a fault answered (or failed) the request
     fault_kind: str | None = None  # which: an action, "status" or "delay"
@@ -56,16 +58,24 @@ class Entry:
             "request_headers": self.request_headers,
             "response_headers": self.response_headers,
             "request_body": describe_body(
-                self.request_body, self.request_headers.get("content-type", "")
+                self.request_body,
+                self.request_headers.get("content-type", ""),
+                self.request_size if self.request_truncated else None,
             ),
             "response_body": describe_body(
-                self.response_body, self.response_headers.get("content-type", "")
+                self.response_body,
+                self.response_headers.get("content-type", ""),
+                self.response_size if self.response_truncated else None,
             ),
         }
 
 
-def describe_body(raw: bytes, content_type: str) -> Any:
-    """A JSON body as JSON; anything else (a body the API refused as JSON too) as its size."""
+def describe_body(raw: bytes, content_type: str, cut_from: int | None = None) -> Any:
+    """A JSON body as JSON; anything else (a body the API refused as JSON too) as its size.
+    A body kept only in part (``cut_from``: its whole size) is described by its size and
+    marked ``truncated``: ``{"bytes": ..., "content_type": ..., "truncated": true}``."""
+    if cut_from is not None:
+        return {"bytes": cut_from, "content_type": content_type or None, "truncated": True}
     if not raw:
         return None
     if "json" in content_type:
@@ -94,7 +104,8 @@ class Journal:
         self._lock = threading.Lock()
         self._seq = 0
         self._bytes = 0  # of the bodies the kept entries hold
-        self.dropped = 0  # entries dropped for the bounds since the last clear
+        self.dropped = 0  # entries dropped for the bounds since the last restart
+        self.cleared = False  # emptied on request since the last restart
 
     def open(self, **fields: Any) -> Entry:
         """A new entry for a request as it arrives; :meth:`complete` gives it its bodies."""
@@ -105,11 +116,15 @@ class Journal:
             self._bound()
             return entry
 
-    def complete(self, entry: Entry, request_body: bytes, response_body: bytes) -> None:
-        """Give ``entry`` the bodies it keeps, within the journal's bound of bytes."""
+    def complete(
+        self, entry: Entry, request_body: bytes, response_body: bytes, sizes: tuple[int, int]
+    ) -> None:
+        """Give ``entry`` the bodies it keeps (and the sizes of the whole bodies), within the
+        journal's bound of bytes."""
         with self._lock:
             entry.request_body = request_body
             entry.response_body = response_body
+            entry.request_size, entry.response_size = sizes
             if entry.kept:
                 self._bytes += len(request_body) + len(response_body)
                 self._bound()
@@ -128,9 +143,21 @@ class Journal:
             return list(self._entries)
 
     def clear(self) -> None:
+        """Empty the journal on request (``DELETE /__admin/requests``): what it held since
+        the last :meth:`restart` is gone, and :attr:`cleared` says so."""
         with self._lock:
-            for entry in self._entries:
-                entry.kept = False
-            self._entries.clear()
-            self._bytes = 0
+            self._empty()
+            self.cleared = True
+
+    def restart(self) -> None:
+        """Empty the journal for a fresh start (a reset): nothing is missing from it then."""
+        with self._lock:
+            self._empty()
             self.dropped = 0
+            self.cleared = False
+
+    def _empty(self) -> None:
+        for entry in self._entries:
+            entry.kept = False
+        self._entries.clear()
+        self._bytes = 0

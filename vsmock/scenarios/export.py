@@ -49,6 +49,11 @@ def export(runtime: Any) -> Scenario:
         )
     journal = runtime.journal
     entries = journal.entries()
+    if journal.cleared:
+        raise ScenarioIncomplete(
+            "the request journal was emptied (DELETE /__admin/requests) since the last reset, "
+            "so the interactions before that cannot be replayed; reset, then record"
+        )
     if journal.dropped:
         raise ScenarioIncomplete(
             f"the request journal dropped its {journal.dropped} oldest interactions (it keeps "

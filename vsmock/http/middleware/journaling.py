@@ -62,7 +62,12 @@ class Journaling(ServedMiddleware):
                 return
             finished = True
             entry.duration_ms = (monotonic() - started) * 1000
-            runtime.journal.complete(entry, b"".join(request_parts), b"".join(response_parts))
+            runtime.journal.complete(
+                entry,
+                b"".join(request_parts),
+                b"".join(response_parts),
+                (request_size, response_size),
+            )
 
         # A fault that closes the connection completes the entry first: a client that sees
         # the cut may read the journal at once, before this request's code has unwound.
