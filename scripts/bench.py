@@ -688,7 +688,11 @@ def store_operations(
     per_store = [
         (m[1] - m[0]) * 1024 / count for m, count in zip((small_mb, large_mb), sizes, strict=True)
     ]
-    for label, i in (("at start", 0), ("stores filled", 1), ("after the warm-up round", 2)):
+    for label, i in (
+        ("at start", 0),
+        ("stores filled", 1),
+        ("after the warm-up round (its request journal full)", 2),
+    ):
         lines.append(
             f"| {label} | {small_mb[i]:.1f} MB | {large_mb[i]:.1f} MB | "
             f"{large_mb[i] / small_mb[i]:.2f} |"
