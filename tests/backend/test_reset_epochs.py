@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import contextvars
+import io
 from collections.abc import Iterator
 
 import pytest
 
+from vsmock.backend import Backend
 from vsmock.errors import StateWasReset
 from vsmock.runtime import Runtime
 from vsmock.settings import Settings
@@ -64,3 +66,33 @@ def test_the_contract_mode_keeps_no_epochs() -> None:
         assert context.run(runtime.backend.create_vector_store, body={"name": "x"})["name"]
     finally:
         runtime.close()
+
+
+def test_an_upload_staged_while_a_reset_runs_is_kept(runtime: Runtime) -> None:
+    """An upload admitted during a reset copies its bytes in before it takes the lock; the
+    reset must not delete them under it (that was a 500: FileNotFoundError naming them)."""
+    backend = runtime.backend
+    assert isinstance(backend, Backend)
+    during = admitted(runtime)
+    staged = backend.blobs.stage_upload(io.BytesIO(b"staged while the reset ran"))
+    runtime.reset()  # clears the Files, not the uploads still being staged
+    after = admitted(runtime)
+    stored = after.run(
+        backend._store_file,
+        upload=staged,
+        filename="late.txt",
+        purpose="assistants",
+        expires_after=None,
+    )
+    assert backend.retrieve_file(file_id=stored["id"])["bytes"] == len(
+        b"staged while the reset ran"
+    )
+    assert [f["id"] for f in backend.list_files()["data"]] == [stored["id"]]
+    # one admitted before a reset is refused after it, its staged bytes discarded
+    runtime.reset()
+    with pytest.raises(StateWasReset):
+        during.run(
+            backend.create_file, content=io.BytesIO(b"x"), filename="x.txt", purpose="assistants"
+        )
+    assert backend.list_files()["data"] == []
+    assert not [p for p in backend.blobs.root.rglob("upload-*")]  # nothing left staged

@@ -36,6 +36,7 @@ from typing import IO, Any, BinaryIO
 from vsmock.storage.tinydb_adapter import DamagedState
 
 PART = ".part"
+STAGED = "upload-"  # an upload being copied in, before its File has an id
 DELETED = ".deleted"
 CHUNKS_SUFFIX = ".json"
 
@@ -91,7 +92,7 @@ class BlobStore:
     def stage_upload(self, source: BinaryIO) -> Upload:
         """Copy ``source`` in under a temporary name (``upload-….part``), before the File
         has an id: the copy of a large upload needs no lock. :meth:`claim_upload` names it."""
-        path = self._blobs / f"upload-{secrets.token_hex(12)}{PART}"
+        path = self._blobs / f"{STAGED}{secrets.token_hex(12)}{PART}"
         size = 0
         try:
             with open(path, "wb") as f:
@@ -300,11 +301,14 @@ class BlobStore:
 
     # -- lifecycle ---------------------------------------------------------------------------
     def clear(self) -> None:
+        """Forget every File's bytes and every chunk list. Uploads being staged are left:
+        each belongs to a request in flight, which names it or discards it itself."""
         self._chunk_cache.clear()
         self._retired.clear()
         for folder in (self._blobs, self._chunks):
             for entry in _entries(folder):
-                _remove(entry)
+                if not entry.name.startswith(STAGED):
+                    _remove(entry)
 
     def close(self) -> None:
         if self._temporary:
