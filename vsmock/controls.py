@@ -59,6 +59,7 @@ def processing(rt: Runtime) -> JsonObject:
 
 def set_processing(rt: Runtime, body: JsonObject) -> JsonObject:
     backend = rt.backend
+    before = processing(rt)
     with backend.lock:
         current = backend.processing
         if "polls" in body:
@@ -72,7 +73,16 @@ def set_processing(rt: Runtime, body: JsonObject) -> JsonObject:
             current.stall = body["stall"]
     if "poll_after_ms" in body:
         rt.poll_after_ms = body["poll_after_ms"]
-    return processing(rt)
+    after = processing(rt)
+    # A scenario carries the processing settings once, as they are when it is exported.
+    if body.get("fail", {}).get("count"):
+        rt.steered("forced processing failures")
+    if body.get("stall") or before["stall"]:
+        rt.steered("a processing stall")
+    timing = ("polls", "seconds", "poll_after_ms")
+    if rt.journal.entries() and any(before[k] != after[k] for k in timing):
+        rt.steered("processing settings changed after the first request")
+    return after
 
 
 def add_reply(rt: Runtime, body: JsonObject) -> list[JsonObject]:
@@ -80,6 +90,7 @@ def add_reply(rt: Runtime, body: JsonObject) -> list[JsonObject]:
         rt.backend.replies.add(body["text"], body.get("count", 1))
     except ValueError as exc:
         raise InvalidRequest(str(exc), param="count", code="invalid_value") from None
+    rt.steered("scripted replies")
     return rt.backend.replies.list()
 
 

@@ -30,6 +30,9 @@ class Runtime:
         self.reset_seed = self.ids.seed
         self.reset_time = self.clock.now()
         self._errors: list[str] = []
+        # What steered the state since the last reset that a scenario does not carry (see
+        # ``steered``): an export says so instead of recording one that would not replay.
+        self.unreplayable: list[str] = []
         self._errors_lock = threading.Lock()
         self.backend: Operations
         if self.mode != "stateful":  # nothing is stored in contract mode or in the proxy
@@ -62,6 +65,12 @@ class Runtime:
             self.reset_time = self.clock.now()
             with self._errors_lock:
                 self._errors.clear()
+            self.unreplayable = []
+
+    def steered(self, how: str) -> None:
+        """Note a control that shaped the state in a way a scenario does not record."""
+        if how not in self.unreplayable:
+            self.unreplayable.append(how)
 
     # -- requests and resets -------------------------------------------------------------------
     def admit(self, *, api: bool) -> None:

@@ -51,14 +51,22 @@ def export(runtime: Any) -> Scenario:
     entries = journal.entries()
     if journal.cleared:
         raise ScenarioIncomplete(
-            "the request journal was emptied (DELETE /__admin/requests) since the last reset, "
-            "so the interactions before that cannot be replayed; reset, then record"
+            "the request journal was emptied (DELETE /__admin/requests, or the plugin's "
+            "clear_requests()) since the last reset, so the interactions before that cannot be "
+            "replayed; reset, then record"
         )
     if journal.dropped:
+        some = f"{journal.dropped} interaction" + ("s" if journal.dropped != 1 else "")
         raise ScenarioIncomplete(
-            f"the request journal dropped its {journal.dropped} oldest interactions (it keeps "
-            f"the last {journal.size} requests and {journal.max_bytes // 2**20} MB of bodies), "
-            "so they cannot be replayed; record shorter scenarios"
+            f"the request journal dropped its oldest {some} (it keeps the last "
+            f"{journal.size} requests and {journal.max_bytes // 2**20} MB of bodies), so they "
+            "cannot be replayed; record shorter scenarios"
+        )
+    if runtime.unreplayable:
+        raise ScenarioIncomplete(
+            f"since the last reset the state was steered by {', '.join(runtime.unreplayable)}, "
+            "which a scenario does not record, so it would not replay; reset, then record "
+            "without them"
         )
     settings: JsonObject = {}
     processing = getattr(runtime.backend, "processing", None)
@@ -83,6 +91,11 @@ def interactions_from(entries: Iterable[Any], prefix: str = API_PREFIX) -> list[
     """Journal entries as interactions, leaving out unfinished and fault-answered ones."""
     interactions = []
     for entry in entries:
+        if getattr(entry, "fault_kind", None) == "truncate_body":
+            raise ScenarioIncomplete(
+                f"{entry.method} {entry.path}: a truncate_body fault cut its answer short after "
+                "the request was carried out, so it cannot be replayed"
+            )
         if entry.status == 0 or getattr(entry, "fault", False):
             continue
         if entry.request_truncated or entry.response_truncated:
