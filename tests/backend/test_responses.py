@@ -202,6 +202,8 @@ def test_filters_and_max_num_results(client: openai.OpenAI) -> None:
 
 
 def test_two_stores_are_searched_and_merged(client: openai.OpenAI, server: ServeProcess) -> None:
+    # a frozen clock: on a real one, a busy machine can cross a second between the reads
+    assert server.admin("POST", "/reset", json={"now": 1_700_000_000}).status_code == 200
     faq = faq_store(client)
     other = client.vector_stores.create(name="extra")
     extra = upload(client, "refunds.md", "To return an item bought in a shop, bring the receipt.")
@@ -220,8 +222,9 @@ def test_two_stores_are_searched_and_merged(client: openai.OpenAI, server: Serve
     cited = [a.filename for a in response.output[1].content[0].annotations]
     assert cited[0] == names[0] and "refunds.md" in cited
     # searching marks both stores active
-    assert client.vector_stores.retrieve(other.id).last_active_at == (before or 0) + 60
-    assert client.vector_stores.retrieve(faq.id).last_active_at == (before or 0) + 60
+    assert before == 1_700_000_000
+    assert client.vector_stores.retrieve(other.id).last_active_at == before + 60
+    assert client.vector_stores.retrieve(faq.id).last_active_at == before + 60
 
 
 # -- without a search -----------------------------------------------------------------------------

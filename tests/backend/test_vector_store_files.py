@@ -252,6 +252,7 @@ def test_content_of_an_unfinished_or_failed_file_is_empty(
 def test_attaching_an_attached_file_again_replaces_it(client: openai.OpenAI, server: Any) -> None:
     """The reference leaves this open (an open question); vsmock replaces the vector-store
     file: new attributes and chunking, a new created_at, and it moves to the newest end."""
+    server.admin("POST", "/reset", json={"now": 1_700_000_000})  # frozen: exact arithmetic
     a = upload(client, "a.txt", "alpha text")
     b = upload(client, "b.txt", "beta text")
     store = client.vector_stores.create()

@@ -86,7 +86,8 @@ def test_node_sdk_faults_below_http(server: ServeProcess) -> None:
         # aborted between reads, the error's cause is AbortSignal.timeout's reason; aborted
         # during a read (rarer), the SDK's request path raises it without a cause
         assert error["cause"] is None or error["cause"]["name"] == "TimeoutError", error
-        assert limit <= bounded["ms"] < limit + 1500, bounded
+        # (Node's timer may fire a millisecond or two before Date.now() shows the limit)
+        assert limit - 5 <= bounded["ms"] < limit + 1500, bounded
     raced = stall["raced"]  # Promise.race: unsettled at 300 ms; once released, it completes
     assert raced["settled"] is None and raced["later"]["status"] == "completed", raced
     assert stall["stalled"] == {
