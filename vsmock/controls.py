@@ -80,7 +80,7 @@ def set_processing(rt: Runtime, body: JsonObject) -> JsonObject:
     if body.get("stall") or before["stall"]:
         rt.steered("a processing stall")
     timing = ("polls", "seconds", "poll_after_ms")
-    if rt.journal.entries() and any(before[k] != after[k] for k in timing):
+    if len(rt.journal) and any(before[k] != after[k] for k in timing):
         rt.steered("processing settings changed after the first request")
     return after
 

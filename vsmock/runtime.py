@@ -81,9 +81,7 @@ class Runtime:
 
     def reset_since_admitted(self) -> bool:
         """Whether the state was reset after the running request was admitted."""
-        admitted = ADMITTED_EPOCH.get()
-        backend = self.backend
-        return admitted is not None and isinstance(backend, Backend) and admitted != backend.epoch
+        return isinstance(self.backend, Backend) and self.backend.reset_since_admitted()
 
     # -- server-side errors, surfaced to tests ---------------------------------------------
     def record_error(self, exc: BaseException | None, summary: str) -> None:

@@ -93,8 +93,7 @@ def operation(method: F) -> F:
         with self.lock:
             if self._changes is not None:  # an operation inside another: one unit of work
                 return method(self, *args, **kwargs)
-            admitted = ADMITTED_EPOCH.get()
-            if admitted is not None and admitted != self.epoch:
+            if self.reset_since_admitted():
                 raise StateWasReset()
             changes = self._changes = Changes(self.db, self._on_change)
             try:
@@ -642,6 +641,12 @@ class BackendState:
         self.changes.on_abort(lambda: self.blobs.restore_blob(file_id))
 
     # -- whole-state operations ---------------------------------------------------------------
+    def reset_since_admitted(self) -> bool:
+        """Whether this state was reset after the running request was admitted (never, for
+        a call that is no request's: see :data:`ADMITTED_EPOCH`)."""
+        admitted = ADMITTED_EPOCH.get()
+        return admitted is not None and admitted != self.epoch
+
     def reset(self) -> None:
         with self.lock:
             self.epoch += 1

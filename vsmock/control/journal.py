@@ -138,6 +138,10 @@ class Journal:
             self._bytes -= len(old.request_body) + len(old.response_body)
             self.dropped += 1
 
+    def __len__(self) -> int:
+        with self._lock:
+            return len(self._entries)
+
     def entries(self) -> list[Entry]:
         with self._lock:
             return list(self._entries)
