@@ -4,6 +4,7 @@ bodies, same event streams, and the same client-side errors for faults below HTT
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import json
 import threading
 import time
@@ -29,17 +30,24 @@ def server() -> Iterator[ThreadedServer]:
         yield served
 
 
-@pytest.fixture(scope="module")
-def clients(server: ThreadedServer) -> Iterator[tuple[httpx2.Client, httpx2.Client]]:
+@contextlib.contextmanager
+def client_pair(served: ThreadedServer) -> Iterator[tuple[httpx2.Client, httpx2.Client]]:
+    """(over the socket, in-process) clients of ``served``."""
     sync_transport, _ = transports("httpx2")
     inprocess = httpx2.Client(
-        transport=sync_transport(server.app, server.loop, server.address),
-        base_url=server.base_url,
+        transport=sync_transport(served.app, served.loop, served.address),
+        base_url=served.base_url,
         headers=KEY,
     )
-    socket = httpx2.Client(base_url=server.base_url, headers=KEY)
+    socket = httpx2.Client(base_url=served.base_url, headers=KEY)
     with socket, inprocess:
         yield socket, inprocess
+
+
+@pytest.fixture(scope="module")
+def clients(server: ThreadedServer) -> Iterator[tuple[httpx2.Client, httpx2.Client]]:
+    with client_pair(server) as pair:
+        yield pair
 
 
 def answer(response: httpx2.Response) -> tuple[int, list[tuple[str, str]], bytes]:
@@ -296,16 +304,9 @@ def test_a_streamed_body_the_app_refuses_early_is_answered() -> None:
     """An upload over the limit is refused (413) before it is all read: the in-process
     client stops sending and gets the answer, as over the socket."""
     with running(create_app(max_upload_bytes=1_000_000)) as small:
-        sync_transport, _ = transports("httpx2")
-        inprocess = httpx2.Client(
-            transport=sync_transport(small.app, small.loop, small.address),
-            base_url=small.base_url,
-            headers=KEY,
-        )
-        socket = httpx2.Client(base_url=small.base_url, headers=KEY)
         answers = []
-        with socket, inprocess:
-            for client in (socket, inprocess):
+        with client_pair(small) as pair:
+            for client in pair:
                 body = multipart(b"z" * 65_536 for _ in range(64))  # 4 MB, no length
                 try:
                     reply = client.post("/files", content=body, headers=MULTIPART)

@@ -127,14 +127,12 @@ class Exchange:
                 self.deliver(("end",))
             self.answered = True
         finally:
-            if isinstance(self.body, Feed):
-                self.body.stop()  # a client still sending its body stops
+            self.body.stop()  # a client still sending its body stops
             self.deliver(("done",))
 
     def client_gone(self) -> None:
         """The client closed the response (or gave up on it): called on the server's loop."""
-        if isinstance(self.body, Feed):
-            self.body.abandon()
+        self.body.abandon()
         if self._gone is not None:
             self._gone.set()
 
@@ -153,6 +151,12 @@ class Body:
         self._read += PIECE
         self.done = self._read >= len(self._body)
         return {"type": "http.request", "body": piece, "more_body": not self.done}
+
+    def stop(self) -> None:
+        """The app is done: nobody is sending (see :meth:`Feed.stop`)."""
+
+    def abandon(self) -> None:
+        """The client left: it sends nothing more anyway (see :meth:`Feed.abandon`)."""
 
 
 class Feed:
@@ -241,15 +245,8 @@ def served_headers(
     names = {name.lower() for name, _ in headers}
     served = [(b"date", formatdate(usegmt=True).encode()), (b"server", b"uvicorn"), *headers]
     status = start["status"] if start is not None else 500
-    if (
-        b"content-length" not in names
-        and b"transfer-encoding" not in names
-        and status
-        not in (
-            204,
-            304,
-        )
-    ):
+    unsized = b"content-length" not in names and b"transfer-encoding" not in names
+    if unsized and status not in (204, 304):
         served.append((b"transfer-encoding", b"chunked"))
     return served
 
@@ -278,10 +275,11 @@ def request_scope(request: Any, server: tuple[str, int]) -> dict[str, Any]:
     }
 
 
-def _timeout(request: Any) -> float | None:
+def _timeout(request: Any, kind: str = "read") -> float | None:
+    """The request's ``kind`` timeout (``read`` or ``write``) in seconds; None: none."""
     timeouts = request.extensions.get("timeout") or {}
-    read = timeouts.get("read")
-    return None if read is None else float(read)
+    seconds = timeouts.get(kind)
+    return None if seconds is None else float(seconds)
 
 
 def transports(module_name: str) -> tuple[type, type]:
@@ -377,7 +375,7 @@ def transports(module_name: str) -> tuple[type, type]:
         def write(self, request: Any, feed: Feed, exchange: Exchange) -> None:
             """Send the request's body from its stream, on this thread, as to a socket: the
             stream's own errors are raised here, and the write timeout applies."""
-            timeout = (request.extensions.get("timeout") or {}).get("write")
+            timeout = _timeout(request, "write")
             try:
                 for chunk in request.stream:
                     if chunk and not feed.send(bytes(chunk), timeout):
